@@ -1,0 +1,1 @@
+//! rawio-conformance (under construction)

@@ -1,0 +1,1 @@
+//! rawio-neuroscope (under construction)

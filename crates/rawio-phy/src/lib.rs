@@ -1,0 +1,1 @@
+//! rawio-phy (under construction)

@@ -1,0 +1,1 @@
+//! rawio-plexon (under construction)

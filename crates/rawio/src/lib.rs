@@ -1,0 +1,1 @@
+//! rawio (under construction)

@@ -1,0 +1,1 @@
+//! spikedata (under construction)
