@@ -1,0 +1,1 @@
+//! rawio-nwb (under construction)
