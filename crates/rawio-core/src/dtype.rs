@@ -69,7 +69,10 @@ impl Dtype {
     /// little-endian or byte-order-free spellings are accepted.
     pub fn from_numpy(name: &str) -> Option<Dtype> {
         let n = name.trim();
-        let n = n.strip_prefix('<').or_else(|| n.strip_prefix('|')).unwrap_or(n);
+        let n = n
+            .strip_prefix('<')
+            .or_else(|| n.strip_prefix('|'))
+            .unwrap_or(n);
         Some(match n {
             "int8" | "i1" => Dtype::Int8,
             "uint8" | "u1" => Dtype::Uint8,
@@ -102,6 +105,8 @@ pub trait Sample:
     fn to_f64(self) -> f64;
     /// Conversion as numpy's `astype(float32)` (round to nearest).
     fn to_f32(self) -> f32;
+    /// Exact value for integer types (floats are truncated, saturating).
+    fn to_i128(self) -> i128;
     /// Decodes a little-endian value from exactly `size_of::<Self>()` bytes.
     fn from_le_slice(bytes: &[u8]) -> Self;
     /// The value as JSON (integers stay integers).
@@ -109,7 +114,9 @@ pub trait Sample:
     /// Wraps an array of this type into a [`RawArray`].
     fn wrap<D: Dimension>(array: CowArray<'_, Self, D>) -> RawArray<'_, D>;
     /// The typed array inside `raw`, if its dtype is `Self`.
-    fn unwrap_ref<'b, 'a, D: Dimension>(raw: &'b RawArray<'a, D>) -> Option<&'b CowArray<'a, Self, D>>;
+    fn unwrap_ref<'b, 'a, D: Dimension>(
+        raw: &'b RawArray<'a, D>,
+    ) -> Option<&'b CowArray<'a, Self, D>>;
 }
 
 macro_rules! impl_sample {
@@ -120,6 +127,8 @@ macro_rules! impl_sample {
             fn to_f64(self) -> f64 { self as f64 }
             #[inline]
             fn to_f32(self) -> f32 { self as f32 }
+            #[inline]
+            fn to_i128(self) -> i128 { self as i128 }
             #[inline]
             fn from_le_slice(bytes: &[u8]) -> Self {
                 let mut b = [0u8; std::mem::size_of::<$t>()];
@@ -301,8 +310,8 @@ impl<'a, D: Dimension> RawArray<'a, D> {
     /// Sum of every value as f64: integers are summed exactly (as i128) then converted, floats
     /// are summed in f64.
     pub fn sum_f64(&self) -> f64 {
-        fn int_sum<S: Sample + Into<i128>, D: Dimension>(a: &CowArray<'_, S, D>) -> f64 {
-            a.iter().fold(0i128, |acc, &v| acc + v.into()) as f64
+        fn int_sum<S: Sample, D: Dimension>(a: &CowArray<'_, S, D>) -> f64 {
+            a.iter().fold(0i128, |acc, &v| acc + v.to_i128()) as f64
         }
         match self {
             RawArray::I8(a) => int_sum(a),
@@ -328,7 +337,11 @@ impl<'a, D: RemoveAxis> RawArray<'a, D> {
         let end = range.end.min(len);
         let start = range.start.min(end);
         let axis = axis.min(self.ndim().saturating_sub(1));
-        let range = if self.shape().get(axis).is_some_and(|&l| l == len) { start..end } else { 0..0 };
+        let range = if self.shape().get(axis).is_some_and(|&l| l == len) {
+            start..end
+        } else {
+            0..0
+        };
         dispatch_raw!(self, a => Sample::wrap(CowArray::from(
             a.slice_axis(Axis(axis), ndarray::Slice::from(range))
         )))
@@ -402,8 +415,18 @@ mod tests {
 
     #[test]
     fn dtype_names_round_trip() {
-        for d in [Dtype::Int8, Dtype::Uint8, Dtype::Int16, Dtype::Uint16, Dtype::Int32,
-                  Dtype::Uint32, Dtype::Int64, Dtype::Uint64, Dtype::Float32, Dtype::Float64] {
+        for d in [
+            Dtype::Int8,
+            Dtype::Uint8,
+            Dtype::Int16,
+            Dtype::Uint16,
+            Dtype::Int32,
+            Dtype::Uint32,
+            Dtype::Int64,
+            Dtype::Uint64,
+            Dtype::Float32,
+            Dtype::Float64,
+        ] {
             assert_eq!(Dtype::from_numpy(d.name()), Some(d));
         }
         assert_eq!(Dtype::from_numpy("<i2"), Some(Dtype::Int16));
@@ -424,9 +447,17 @@ mod tests {
         assert_eq!(sel.as_typed::<i16>().unwrap(), array![[3i16, 1], [6, 4]]);
         assert!(RawChunk::concatenate(0, &[raw.clone(), sel.clone()]).is_none());
         assert_eq!(raw.slice_axis(0, 1..9).shape(), [1, 3]);
-        let ok = RawChunk::concatenate(0, &[raw.slice_axis(0, 0..1), raw.slice_axis(0, 1..2)]).unwrap();
+        let ok =
+            RawChunk::concatenate(0, &[raw.slice_axis(0, 0..1), raw.slice_axis(0, 1..2)]).unwrap();
         assert_eq!(ok, raw.clone().into_owned());
-        assert_eq!(raw.row_json(1), vec![serde_json::json!(4), serde_json::json!(5), serde_json::json!(6)]);
+        assert_eq!(
+            raw.row_json(1),
+            vec![
+                serde_json::json!(4),
+                serde_json::json!(5),
+                serde_json::json!(6)
+            ]
+        );
     }
 
     #[test]

@@ -127,7 +127,11 @@ impl Error {
     }
 
     /// An [`Error::OutOfRange`].
-    pub fn out_of_range(what: &'static str, index: impl TryInto<u64>, len: impl TryInto<u64>) -> Self {
+    pub fn out_of_range(
+        what: &'static str,
+        index: impl TryInto<u64>,
+        len: impl TryInto<u64>,
+    ) -> Self {
         Error::OutOfRange {
             what,
             index: index.try_into().unwrap_or(u64::MAX),

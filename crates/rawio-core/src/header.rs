@@ -237,7 +237,7 @@ impl Header {
         }
         for (b, block) in self.blocks.iter().enumerate() {
             for (s, seg) in block.segments.iter().enumerate() {
-                if !(seg.t_stop > seg.t_start) {
+                if seg.t_stop.partial_cmp(&seg.t_start) != Some(std::cmp::Ordering::Greater) {
                     return bad(format!(
                         "block {b} segment {s}: t_stop {} <= t_start {}",
                         seg.t_stop, seg.t_start
@@ -256,16 +256,27 @@ impl Header {
             if !seen.insert(&st.id) {
                 return bad(format!("duplicate stream id {:?}", st.id));
             }
-            if !st.buffer_id.is_empty() && !self.signal_buffers.iter().any(|b| b.id == st.buffer_id) {
-                return bad(format!("stream {:?}: unknown buffer {:?}", st.id, st.buffer_id));
+            if !st.buffer_id.is_empty() && !self.signal_buffers.iter().any(|b| b.id == st.buffer_id)
+            {
+                return bad(format!(
+                    "stream {:?}: unknown buffer {:?}",
+                    st.id, st.buffer_id
+                ));
             }
         }
         for ch in &self.signal_channels {
             if !self.signal_streams.iter().any(|s| s.id == ch.stream_id) {
-                return bad(format!("channel {:?}: unknown stream {:?}", ch.id, ch.stream_id));
+                return bad(format!(
+                    "channel {:?}: unknown stream {:?}",
+                    ch.id, ch.stream_id
+                ));
             }
-            if !ch.buffer_id.is_empty() && !self.signal_buffers.iter().any(|b| b.id == ch.buffer_id) {
-                return bad(format!("channel {:?}: unknown buffer {:?}", ch.id, ch.buffer_id));
+            if !ch.buffer_id.is_empty() && !self.signal_buffers.iter().any(|b| b.id == ch.buffer_id)
+            {
+                return bad(format!(
+                    "channel {:?}: unknown buffer {:?}",
+                    ch.id, ch.buffer_id
+                ));
             }
         }
         for (i, st) in self.signal_streams.iter().enumerate() {
@@ -282,7 +293,10 @@ impl Header {
                     ));
                 }
                 if !ids.insert(&c.id) {
-                    return bad(format!("stream {:?}: duplicate channel id {:?}", st.id, c.id));
+                    return bad(format!(
+                        "stream {:?}: duplicate channel id {:?}",
+                        st.id, c.id
+                    ));
                 }
             }
         }

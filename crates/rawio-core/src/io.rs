@@ -91,16 +91,29 @@ impl MappedFile {
 
     /// `count` little-endian values of `T` at `offset`, decoded into a new vector. The size is
     /// checked against the file before allocating.
-    pub fn read_vec<T: Sample>(&self, format: &'static str, offset: u64, count: u64) -> Result<Vec<T>> {
+    pub fn read_vec<T: Sample>(
+        &self,
+        format: &'static str,
+        offset: u64,
+        count: u64,
+    ) -> Result<Vec<T>> {
         let size = std::mem::size_of::<T>() as u64;
         let nbytes = count.checked_mul(size).ok_or_else(|| {
-            Error::corrupt(format, &self.path, offset, format!("{count} values overflow"))
+            Error::corrupt(
+                format,
+                &self.path,
+                offset,
+                format!("{count} values overflow"),
+            )
         })?;
         let bytes = self.range(format, offset, nbytes)?;
         if let Some(t) = self.typed::<T>(offset, count) {
             return Ok(t.to_vec());
         }
-        Ok(bytes.chunks_exact(size as usize).map(T::from_le_slice).collect())
+        Ok(bytes
+            .chunks_exact(size as usize)
+            .map(T::from_le_slice)
+            .collect())
     }
 
     /// A `rows × cols` row-major array of `T` at `offset`: a view into the mapping when
@@ -112,9 +125,19 @@ impl MappedFile {
         rows: u64,
         cols: u64,
     ) -> Result<CowArray<'_, T, Ix2>> {
-        let bad = || Error::corrupt(format, &self.path, offset, format!("{rows}x{cols} array too large"));
+        let bad = || {
+            Error::corrupt(
+                format,
+                &self.path,
+                offset,
+                format!("{rows}x{cols} array too large"),
+            )
+        };
         let count = rows.checked_mul(cols).ok_or_else(bad)?;
-        let (r, c) = (usize::try_from(rows).map_err(|_| bad())?, usize::try_from(cols).map_err(|_| bad())?);
+        let (r, c) = (
+            usize::try_from(rows).map_err(|_| bad())?,
+            usize::try_from(cols).map_err(|_| bad())?,
+        );
         if let Some(slice) = self.typed::<T>(offset, count) {
             let view = ArrayView2::from_shape((r, c), slice).map_err(|_| bad())?;
             return Ok(CowArray::from(view));
@@ -172,14 +195,25 @@ impl InterleavedLayout {
     /// [`InterleavedLayout::trailing_bytes`]).
     pub fn for_file<T: Sample>(file_len: u64, data_offset: u64, n_channels: u64) -> Self {
         let frame = n_channels.saturating_mul(std::mem::size_of::<T>() as u64);
-        let n_frames = if frame == 0 { 0 } else { file_len.saturating_sub(data_offset) / frame };
-        InterleavedLayout { data_offset, n_channels, n_frames }
+        let n_frames = file_len
+            .saturating_sub(data_offset)
+            .checked_div(frame)
+            .unwrap_or(0);
+        InterleavedLayout {
+            data_offset,
+            n_channels,
+            n_frames,
+        }
     }
 
     /// Bytes after the last complete frame.
     pub fn trailing_bytes<T: Sample>(&self, file_len: u64) -> u64 {
-        let frame = self.n_channels.saturating_mul(std::mem::size_of::<T>() as u64);
-        file_len.saturating_sub(self.data_offset).saturating_sub(self.n_frames.saturating_mul(frame))
+        let frame = self
+            .n_channels
+            .saturating_mul(std::mem::size_of::<T>() as u64);
+        file_len
+            .saturating_sub(self.data_offset)
+            .saturating_sub(self.n_frames.saturating_mul(frame))
     }
 
     /// Reads frames `samples` and channels `channels` from `file`: a zero-copy view when the
@@ -192,7 +226,11 @@ impl InterleavedLayout {
         channels: &ChannelIndexes,
     ) -> Result<RawChunk<'f>> {
         if samples.start > samples.end || samples.end > self.n_frames {
-            return Err(Error::out_of_range("sample", samples.end, self.n_frames + 1));
+            return Err(Error::out_of_range(
+                "sample",
+                samples.end,
+                self.n_frames + 1,
+            ));
         }
         let frame_bytes = self.n_channels * std::mem::size_of::<T>() as u64;
         let offset = self.data_offset + samples.start * frame_bytes;
@@ -263,10 +301,14 @@ impl<'a> LeReader<'a> {
 
     /// The next `n` bytes.
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], ShortRead> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.data.len()).ok_or(ShortRead {
-            offset: self.offset(),
-            needed: n,
-        })?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.data.len())
+            .ok_or(ShortRead {
+                offset: self.offset(),
+                needed: n,
+            })?;
         let out = &self.data[self.pos..end];
         self.pos = end;
         Ok(out)
@@ -300,7 +342,13 @@ mod tests {
         assert_eq!(r.u32().unwrap(), 2);
         assert_eq!(r.fixed_str(4).unwrap(), "ab");
         assert_eq!(r.offset(), 110);
-        assert_eq!(r.u16(), Err(ShortRead { offset: 110, needed: 2 }));
+        assert_eq!(
+            r.u16(),
+            Err(ShortRead {
+                offset: 110,
+                needed: 2
+            })
+        );
     }
 
     #[test]
@@ -315,12 +363,23 @@ mod tests {
         let layout = InterleavedLayout::for_file::<i16>(m.len(), 0, 3);
         assert_eq!(layout.n_frames, 10);
         assert_eq!(layout.trailing_bytes::<i16>(m.len()), 1);
-        let c = layout.read::<i16>(&m, "test", 2..4, &ChannelIndexes::Range(1..3)).unwrap();
+        let c = layout
+            .read::<i16>(&m, "test", 2..4, &ChannelIndexes::Range(1..3))
+            .unwrap();
         assert!(c.is_view());
-        assert_eq!(c.as_typed::<i16>().unwrap(), ndarray::array![[7i16, 8], [10, 11]]);
-        let c = layout.read::<i16>(&m, "test", 0..1, &ChannelIndexes::List(vec![2, 0])).unwrap();
+        assert_eq!(
+            c.as_typed::<i16>().unwrap(),
+            ndarray::array![[7i16, 8], [10, 11]]
+        );
+        let c = layout
+            .read::<i16>(&m, "test", 0..1, &ChannelIndexes::List(vec![2, 0]))
+            .unwrap();
         assert_eq!(c.as_typed::<i16>().unwrap(), ndarray::array![[2i16, 0]]);
-        assert!(layout.read::<i16>(&m, "test", 0..11, &ChannelIndexes::Range(0..3)).is_err());
+        assert!(
+            layout
+                .read::<i16>(&m, "test", 0..11, &ChannelIndexes::Range(0..3))
+                .is_err()
+        );
         assert!(m.range("test", u64::MAX, 2).is_err());
         m.release(0, m.len());
         assert_eq!(m.read_vec::<i16>("t", 2, 2).unwrap(), vec![1, 2]);

@@ -38,8 +38,13 @@ impl NpyHeader {
         let (len, start) = match major {
             1 => (u64::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10u64),
             2 | 3 => {
-                let b = bytes.get(8..12).ok_or((8, "truncated header length".to_string()))?;
-                (u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])), 12u64)
+                let b = bytes
+                    .get(8..12)
+                    .ok_or((8, "truncated header length".to_string()))?;
+                (
+                    u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                    12u64,
+                )
             }
             v => return Err((6, format!("unsupported .npy version {v}"))),
         };
@@ -48,20 +53,27 @@ impl NpyHeader {
             .ok()
             .zip(usize::try_from(end).ok())
             .and_then(|(s, e)| bytes.get(s..e))
-            .ok_or((start, format!("header of {len} bytes runs past the end of the file")))?;
+            .ok_or((
+                start,
+                format!("header of {len} bytes runs past the end of the file"),
+            ))?;
         let text = String::from_utf8_lossy(text);
-        let descr = dict_value(&text, "descr").ok_or((start, "header has no 'descr'".to_string()))?;
+        let descr =
+            dict_value(&text, "descr").ok_or((start, "header has no 'descr'".to_string()))?;
         let descr = descr.trim().trim_matches(|c| c == '\'' || c == '"');
         let dtype = if descr == "|b1" || descr == "b1" {
             Dtype::Uint8
         } else {
-            Dtype::from_numpy(descr)
-                .ok_or((start, format!("unsupported dtype {descr:?} (only little-endian numbers)")))?
+            Dtype::from_numpy(descr).ok_or((
+                start,
+                format!("unsupported dtype {descr:?} (only little-endian numbers)"),
+            ))?
         };
         let fortran_order = dict_value(&text, "fortran_order")
             .map(|v| v.trim().starts_with("True"))
             .unwrap_or(false);
-        let shape_txt = dict_value(&text, "shape").ok_or((start, "header has no 'shape'".to_string()))?;
+        let shape_txt =
+            dict_value(&text, "shape").ok_or((start, "header has no 'shape'".to_string()))?;
         let inner = shape_txt
             .trim()
             .strip_prefix('(')
@@ -74,13 +86,20 @@ impl NpyHeader {
             .map(|s| s.trim_end_matches('L').parse::<u64>())
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|_| (start, format!("bad shape {shape_txt:?}")))?;
-        Ok(NpyHeader { dtype, shape, fortran_order, data_offset: end })
+        Ok(NpyHeader {
+            dtype,
+            shape,
+            fortran_order,
+            data_offset: end,
+        })
     }
 }
 
 /// The text after `'key':` in a Python dict literal, up to the next top-level comma.
 fn dict_value<'t>(text: &'t str, key: &str) -> Option<&'t str> {
-    let pos = text.find(&format!("'{key}'")).or_else(|| text.find(&format!("\"{key}\"")))?;
+    let pos = text
+        .find(&format!("'{key}'"))
+        .or_else(|| text.find(&format!("\"{key}\"")))?;
     let rest = &text[pos + key.len() + 2..];
     let rest = rest.trim_start().strip_prefix(':')?;
     let mut depth = 0i32;
@@ -130,7 +149,11 @@ impl NpyFile {
                 ));
             }
         }
-        Ok(NpyFile { file, header, format })
+        Ok(NpyFile {
+            file,
+            header,
+            format,
+        })
     }
 
     /// The header.
@@ -156,10 +179,14 @@ impl NpyFile {
                 .collect::<Result<_>>()?;
             let shape = IxDyn(&dims).set_f(h.fortran_order);
             let arr: CowArray<'f, T, IxDyn> = match f.file.typed::<T>(h.data_offset, count) {
-                Some(s) => CowArray::from(ArrayView::from_shape(shape, s).map_err(|e| bad(e.to_string()))?),
+                Some(s) => {
+                    CowArray::from(ArrayView::from_shape(shape, s).map_err(|e| bad(e.to_string()))?)
+                }
                 None => {
                     let v = f.file.read_vec::<T>(f.format, h.data_offset, count)?;
-                    CowArray::from(ndarray::Array::from_shape_vec(shape, v).map_err(|e| bad(e.to_string()))?)
+                    CowArray::from(
+                        ndarray::Array::from_shape_vec(shape, v).map_err(|e| bad(e.to_string()))?,
+                    )
                 }
             };
             Ok(T::wrap(arr))
@@ -233,7 +260,10 @@ mod tests {
         assert_eq!(h.dtype, Dtype::Uint64);
         assert_eq!(h.shape, vec![3, 1]);
         assert_eq!(h.data_offset % 64, 0);
-        assert_eq!(NpyHeader::parse(&npy("<f4", "()", &[])).unwrap().shape, Vec::<u64>::new());
+        assert_eq!(
+            NpyHeader::parse(&npy("<f4", "()", &[])).unwrap().shape,
+            Vec::<u64>::new()
+        );
         assert!(NpyHeader::parse(&npy(">i4", "(3,)", &[])).is_err());
         assert!(NpyHeader::parse(b"\x93NUMPY\x01\x00\xff\xff{").is_err());
         assert!(NpyHeader::parse(b"garbage").is_err());

@@ -107,8 +107,12 @@ pub trait RawIO: Send + Sync {
     fn spike_time_base(&self) -> TimeBase;
 
     /// Every raw spike timestamp of `unit` in the segment, **sorted ascending**.
-    fn read_spike_timestamps(&self, block: usize, seg: usize, unit: usize)
-    -> Result<RawTimestamps<'_>>;
+    fn read_spike_timestamps(
+        &self,
+        block: usize,
+        seg: usize,
+        unit: usize,
+    ) -> Result<RawTimestamps<'_>>;
 
     /// Raw waveforms (`spikes × channels × samples`) of the spikes `spikes` (indexes into
     /// the unit's sorted timestamps), or `None` when the file has no waveforms.
@@ -222,7 +226,10 @@ pub trait RawIO: Send + Sync {
         }
         let idx = resolve_channels(self.header(), stream, channels)?;
         let chunk = self.read_signal_chunk(block, seg, stream, start..stop, &idx)?;
-        let want = [usize::try_from(stop - start).unwrap_or(usize::MAX), idx.len()];
+        let want = [
+            usize::try_from(stop - start).unwrap_or(usize::MAX),
+            idx.len(),
+        ];
         if chunk.shape() != want {
             return Err(Error::invalid(format!(
                 "reader {} returned a {:?} chunk for a {want:?} request",
@@ -304,14 +311,14 @@ pub trait RawIO: Send + Sync {
         };
         let n = range.len();
         let wf = self.read_spike_waveforms(block, seg, unit, range)?;
-        if let Some(w) = &wf {
-            if w.ndim() != 3 || w.len() != n {
-                return Err(Error::invalid(format!(
-                    "reader {} returned waveforms of shape {:?} for {n} spikes",
-                    self.format_id(),
-                    w.shape()
-                )));
-            }
+        if let Some(w) = &wf
+            && (w.ndim() != 3 || w.len() != n)
+        {
+            return Err(Error::invalid(format!(
+                "reader {} returned waveforms of shape {:?} for {n} spikes",
+                self.format_id(),
+                w.shape()
+            )));
         }
         Ok(wf)
     }

@@ -86,7 +86,10 @@ pub fn waveforms_f64(raw: &RawArray<'_, Ix3>, gain: f64, offset: f64) -> Array3<
 /// `wf * gain + offset` in f32 with neo's roundings.
 pub fn waveforms_f32(raw: &RawArray<'_, Ix3>, gain: f64, offset: f64) -> Array3<f32> {
     let mut out = raw.to_f32();
-    let (g, o) = ((gain != 1.0).then_some(gain), (offset != 0.0).then_some(offset));
+    let (g, o) = (
+        (gain != 1.0).then_some(gain),
+        (offset != 0.0).then_some(offset),
+    );
     out.mapv_inplace(|v| f32_step(v, g, o));
     out
 }

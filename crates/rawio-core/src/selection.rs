@@ -87,10 +87,10 @@ impl ChannelIndexes {
 
     /// Turns a list into a range when it is contiguous and increasing.
     pub fn from_list(list: Vec<usize>) -> Self {
-        if let (Some(&first), Some(&last)) = (list.first(), list.last()) {
-            if list.windows(2).all(|w| w[1] == w[0] + 1) {
-                return ChannelIndexes::Range(first..last + 1);
-            }
+        if let (Some(&first), Some(&last)) = (list.first(), list.last())
+            && list.windows(2).all(|w| w[1] == w[0] + 1)
+        {
+            return ChannelIndexes::Range(first..last + 1);
         }
         if list.is_empty() {
             return ChannelIndexes::Range(0..0);
@@ -140,7 +140,11 @@ pub fn resolve_channels(
                 return Err(Error::invalid(format!("channel range {r:?} is decreasing")));
             }
             if r.end > n {
-                return Err(Error::out_of_range("channel index", r.end.saturating_sub(1), n));
+                return Err(Error::out_of_range(
+                    "channel index",
+                    r.end.saturating_sub(1),
+                    n,
+                ));
             }
             ChannelIndexes::Range(r.clone())
         }
@@ -164,10 +168,13 @@ pub fn resolve_channels(
         ChannelSelection::Ids(ids) => ChannelIndexes::from_list(
             ids.iter()
                 .map(|id| {
-                    chans.iter().position(|c| &c.id == id).ok_or_else(|| Error::UnknownId {
-                        what: "channel id",
-                        id: id.clone(),
-                    })
+                    chans
+                        .iter()
+                        .position(|c| &c.id == id)
+                        .ok_or_else(|| Error::UnknownId {
+                            what: "channel id",
+                            id: id.clone(),
+                        })
                 })
                 .collect::<Result<_>>()?,
         ),
@@ -182,12 +189,13 @@ pub fn resolve_channels(
                 names
                     .iter()
                     .map(|name| {
-                        chans.iter().position(|c| &c.name == name).ok_or_else(|| {
-                            Error::UnknownId {
+                        chans
+                            .iter()
+                            .position(|c| &c.name == name)
+                            .ok_or_else(|| Error::UnknownId {
                                 what: "channel name",
                                 id: name.clone(),
-                            }
-                        })
+                            })
                     })
                     .collect::<Result<_>>()?,
             )

@@ -1,13 +1,13 @@
 //! An in-memory reader for documentation examples and for testing tools built on [`RawIO`]
 //! (the conformance kit uses it as its known-good reference).
 
+use crate::Dtype;
 use crate::dtype::{RawChunk, RawTimestamps, RawWaveforms};
 use crate::error::Result;
 use crate::header::*;
 use crate::rawio::{Events, RawIO};
 use crate::selection::ChannelIndexes;
 use crate::time::TimeBase;
-use crate::Dtype;
 use ndarray::{Array1, Array2, Array3, CowArray};
 use std::ops::Range;
 
@@ -100,7 +100,12 @@ impl TinyReader {
                 },
             ],
         };
-        TinyReader { header, signal, spikes, waveforms }
+        TinyReader {
+            header,
+            signal,
+            spikes,
+            waveforms,
+        }
     }
 
     /// Mutable access to the header (to build variants in tests).
@@ -133,9 +138,10 @@ impl RawIO for TinyReader {
         samples: Range<u64>,
         channels: &ChannelIndexes,
     ) -> Result<RawChunk<'_>> {
-        let rows = self
-            .signal
-            .slice(ndarray::s![samples.start as usize..samples.end as usize, ..]);
+        let rows = self.signal.slice(ndarray::s![
+            samples.start as usize..samples.end as usize,
+            ..
+        ]);
         Ok(RawChunk::new(channels.select_columns(rows)))
     }
     fn read_spike_count(&self, _: usize, _: usize, unit: usize) -> Result<u64> {
@@ -163,7 +169,11 @@ impl RawIO for TinyReader {
         Ok(if ev == 0 { 3 } else { 2 })
     }
     fn event_time_base(&self, ev: usize) -> TimeBase {
-        if ev == 0 { TimeBase::MILLISECONDS } else { TimeBase::SECONDS }
+        if ev == 0 {
+            TimeBase::MILLISECONDS
+        } else {
+            TimeBase::SECONDS
+        }
     }
     fn read_events(&self, _: usize, _: usize, ev: usize) -> Result<Events<'_>> {
         Ok(if ev == 0 {
@@ -191,26 +201,63 @@ mod tests {
     fn provided_methods_validate_and_slice() {
         let r = TinyReader::new();
         r.header().validate().unwrap();
-        let c = r.analogsignal_chunk(0, 0, 0, Some(10), Some(20), &ChannelSelection::Range(1..3)).unwrap();
+        let c = r
+            .analogsignal_chunk(0, 0, 0, Some(10), Some(20), &ChannelSelection::Range(1..3))
+            .unwrap();
         assert!(c.is_view());
         assert_eq!(c.shape(), [10, 2]);
-        assert!(r.analogsignal_chunk(0, 0, 0, None, Some(3001), &ChannelSelection::All).is_err());
-        assert!(r.analogsignal_chunk(0, 0, 0, Some(5), Some(4), &ChannelSelection::All).is_err());
-        assert!(r.analogsignal_chunk(0, 1, 0, None, None, &ChannelSelection::All).is_err());
-        assert!(r.analogsignal_chunk(0, 0, 1, None, None, &ChannelSelection::All).is_err());
-        assert_eq!(r.analogsignal_chunk(0, 0, 0, Some(0), Some(0), &ChannelSelection::All).unwrap().len(), 0);
-        let ts = r.spike_timestamps(0, 0, 1, TimeWindow::between(0.005, 1.5)).unwrap();
+        assert!(
+            r.analogsignal_chunk(0, 0, 0, None, Some(3001), &ChannelSelection::All)
+                .is_err()
+        );
+        assert!(
+            r.analogsignal_chunk(0, 0, 0, Some(5), Some(4), &ChannelSelection::All)
+                .is_err()
+        );
+        assert!(
+            r.analogsignal_chunk(0, 1, 0, None, None, &ChannelSelection::All)
+                .is_err()
+        );
+        assert!(
+            r.analogsignal_chunk(0, 0, 1, None, None, &ChannelSelection::All)
+                .is_err()
+        );
+        assert_eq!(
+            r.analogsignal_chunk(0, 0, 0, Some(0), Some(0), &ChannelSelection::All)
+                .unwrap()
+                .len(),
+            0
+        );
+        let ts = r
+            .spike_timestamps(0, 0, 1, TimeWindow::between(0.005, 1.5))
+            .unwrap();
         assert_eq!(ts.as_typed::<u64>().unwrap().to_vec(), vec![5, 6, 1500]);
-        let wf = r.spike_raw_waveforms(0, 0, 1, TimeWindow::between(0.005, 1.5)).unwrap().unwrap();
+        let wf = r
+            .spike_raw_waveforms(0, 0, 1, TimeWindow::between(0.005, 1.5))
+            .unwrap()
+            .unwrap();
         assert_eq!(wf.shape(), [3, 1, 4]);
         assert!(r.spike_timestamps(0, 0, 2, TimeWindow::ALL).is_err());
-        let ev = r.event_timestamps(0, 0, 0, TimeWindow::between(1.0, 3.0)).unwrap();
+        let ev = r
+            .event_timestamps(0, 0, 0, TimeWindow::between(1.0, 3.0))
+            .unwrap();
         assert_eq!(ev.labels, vec!["b", "a"]);
-        assert_eq!(r.rescale_event_timestamps(&ev.timestamps, 0).to_vec(), vec![1.1, 2.5005]);
+        assert_eq!(
+            r.rescale_event_timestamps(&ev.timestamps, 0).to_vec(),
+            vec![1.1, 2.5005]
+        );
         let ep = r.event_timestamps(0, 0, 1, TimeWindow::ALL).unwrap();
-        assert_eq!(r.rescale_epoch_durations(ep.durations.as_ref().unwrap(), 1).to_vec(), vec![1.0, 0.75]);
-        let raw = r.analogsignal_chunk(0, 0, 0, Some(0), Some(2), &ChannelSelection::All).unwrap();
-        let f = r.rescale_signal_f64(&raw, 0, &ChannelSelection::All).unwrap();
+        assert_eq!(
+            r.rescale_epoch_durations(ep.durations.as_ref().unwrap(), 1)
+                .to_vec(),
+            vec![1.0, 0.75]
+        );
+        let raw = r
+            .analogsignal_chunk(0, 0, 0, Some(0), Some(2), &ChannelSelection::All)
+            .unwrap();
+        let f = r
+            .rescale_signal_f64(&raw, 0, &ChannelSelection::All)
+            .unwrap();
         assert_eq!(f[[0, 2]], 1926.0 * 0.195 - 5.0);
     }
 }

@@ -9,8 +9,8 @@
 //! **Bounds are inclusive at both ends**, like most neo readers: a timestamp is kept when
 //! `t_start <= seconds <= t_stop`. `None` means unbounded on that side.
 
-use crate::dtype::{RawTimestamps, Sample};
 use crate::dispatch_raw;
+use crate::dtype::{RawTimestamps, Sample};
 use ndarray::{Array1, ArrayView1};
 use std::ops::Range;
 
@@ -144,7 +144,10 @@ mod tests {
         assert_eq!(TimeWindow::between(2.0, 3.0).sorted_range(&raw, tb), 1..3);
         assert_eq!(TimeWindow::ALL.sorted_range(&raw, tb), 0..4);
         assert_eq!(TimeWindow::between(5.0, 1.0).sorted_range(&raw, tb), 4..4);
-        assert_eq!(TimeWindow::between(2.0, 3.0).mask_indexes(&raw, tb), vec![1, 2]);
+        assert_eq!(
+            TimeWindow::between(2.0, 3.0).mask_indexes(&raw, tb),
+            vec![1, 2]
+        );
     }
 
     proptest! {
