@@ -1,1 +1,241 @@
-fn main() {}
+//! `rawio`: inspect, dump and check neurophysiology recordings.
+//!
+//! ```text
+//! rawio info PATH [--format F]          readable summary (blocks, streams, units, events)
+//! rawio dump PATH --json [--full]       the rawio-dump/1 JSON contract
+//! rawio check PATH [--full] [--robust]  run the conformance kit on the recording
+//! rawio formats                         list the enabled formats
+//! ```
+//!
+//! Exit codes: 0 ok, 1 error (or a conformance violation), 2 usage, 3 unknown format,
+//! 4 corrupt file, 5 I/O error.
+#![forbid(unsafe_code)]
+
+use clap::{Parser, Subcommand};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use rawio::{ErrorKind, RawIO};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "rawio", version, about = "Inspect, dump and check neurophysiology recordings (neo.rawio in Rust)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print a readable summary: blocks, segments, streams, units, event channels.
+    Info {
+        /// A recording: a file, a directory or a file stem.
+        path: PathBuf,
+        /// Force a format id instead of sniffing (see `rawio formats`).
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Print everything the reader exposes as JSON (schema rawio-dump/1).
+    Dump {
+        /// A recording: a file, a directory or a file stem.
+        path: PathBuf,
+        /// Output JSON (the only output format; required for clarity).
+        #[arg(long)]
+        json: bool,
+        /// Include every spike/event time, duration and label.
+        #[arg(long)]
+        full: bool,
+        /// Force a format id instead of sniffing.
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Run the conformance kit on a recording; exits 1 on any violation.
+    Check {
+        /// A recording: a file, a directory or a file stem.
+        path: PathBuf,
+        /// Force a format id instead of sniffing.
+        #[arg(long)]
+        format: Option<String>,
+        /// Iterate chunk sizes below 64 over the whole length (slow on long recordings; by
+        /// default they cover the first and last 4096 samples, larger sizes always cover all).
+        #[arg(long)]
+        full: bool,
+        /// Also read truncated and byte-flipped copies (small recordings only).
+        #[arg(long)]
+        robust: bool,
+    },
+    /// List the enabled formats.
+    Formats,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            let (code, hint) = match e.kind() {
+                ErrorKind::UnknownFormat => (3, "run `rawio formats` to see the enabled formats, or pass --format"),
+                ErrorKind::Corrupt => (4, "the file is damaged or not what its name says; the offset tells where"),
+                ErrorKind::Io => (5, "check that the path exists and is readable"),
+                ErrorKind::NotFound => (1, "the files listed were looked for next to the path given"),
+                ErrorKind::Unsupported => (1, "this part of the format is not implemented; please report it with a sample file"),
+                _ => (1, "see `rawio --help`"),
+            };
+            eprintln!("hint: {hint}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn open(path: &Path, format: Option<&str>) -> rawio::Result<Box<dyn RawIO>> {
+    match format {
+        Some(f) => rawio::open_as(path, f),
+        None => rawio::open(path),
+    }
+}
+
+fn run(cli: Cli) -> rawio::Result<u8> {
+    match cli.command {
+        Command::Formats => {
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED).set_header(["id", "name", "extensions", "opens"]);
+            for f in rawio::formats() {
+                t.add_row([f.id.to_string(), f.name.to_string(), f.extensions.join(", "), f.opens.to_string()]);
+            }
+            println!("{t}");
+            Ok(0)
+        }
+        Command::Info { path, format } => {
+            let r = open(&path, format.as_deref())?;
+            print!("{}", info(r.as_ref())?);
+            Ok(0)
+        }
+        Command::Dump { path, json, full, format } => {
+            if !json {
+                eprintln!("error: `rawio dump` needs --json (the only output format)");
+                return Ok(2);
+            }
+            let r = open(&path, format.as_deref())?;
+            let bar = progress_bar();
+            let mut cb = |done: u64, total: u64| {
+                if let Some(b) = &bar {
+                    b.set_length(total);
+                    b.set_position(done);
+                }
+            };
+            let v = rawio_conformance::dump_json_with_progress(r.as_ref(), full, &mut cb)?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            let mut out = std::io::stdout().lock();
+            let _ = serde_json::to_writer_pretty(&mut out, &v);
+            let _ = writeln!(out);
+            Ok(0)
+        }
+        Command::Check { path, format, full, robust } => {
+            let r = open(&path, format.as_deref())?;
+            let opts = rawio_conformance::CheckOptions {
+                small_chunk_span: if full { None } else { Some(4096) },
+                ..Default::default()
+            };
+            let spinner = progress_bar();
+            if let Some(s) = &spinner {
+                s.set_message("checking");
+            }
+            let mut report = rawio_conformance::check_reader_with(r.as_ref(), &opts);
+            if robust {
+                let fmt = match format.as_deref() {
+                    Some(f) => rawio::format(f),
+                    None => rawio::probe(&path).ok(),
+                };
+                if let Some(f) = fmt {
+                    report.merge(rawio_conformance::check_robustness(&path, f.open, &Default::default()));
+                }
+            }
+            if let Some(s) = spinner {
+                s.finish_and_clear();
+            }
+            println!("{report}");
+            Ok(if report.is_ok() { 0 } else { 1 })
+        }
+    }
+}
+
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let b = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {percent}% {eta}") {
+        b.set_style(style.progress_chars("=> "));
+    }
+    Some(b)
+}
+
+fn fmt_f(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{v:.1}") } else { format!("{v}") }
+}
+
+/// A readable summary, like neo's `print(reader)`, as tables.
+fn info(r: &dyn RawIO) -> rawio::Result<String> {
+    let h = r.header();
+    let mut out = String::new();
+    out.push_str(&format!("{} reader on {}\n", r.format_id(), r.source_name()));
+    out.push_str(&format!("nb_block: {}\nnb_segment: {:?}\n", h.block_count(), h.nb_segment()));
+    let mut segs = Table::new();
+    segs.load_preset(UTF8_FULL_CONDENSED).set_header(["block", "segment", "t_start (s)", "t_stop (s)", "duration (s)"]);
+    for (b, blk) in h.blocks.iter().enumerate() {
+        for (s, seg) in blk.segments.iter().enumerate() {
+            segs.add_row([b.to_string(), s.to_string(), fmt_f(seg.t_start), fmt_f(seg.t_stop), fmt_f(seg.t_stop - seg.t_start)]);
+        }
+    }
+    out.push_str(&format!("{segs}\n"));
+    out.push_str(&format!("signal_streams: {}\n", h.signal_streams.len()));
+    if !h.signal_streams.is_empty() {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED).set_header(["#", "name", "id", "channels", "rate (Hz)", "dtype", "units", "samples (seg 0)", "t_start (s)"]);
+        for (k, st) in h.signal_streams.iter().enumerate() {
+            let ch = h.stream_channels(k)?;
+            let mut units: Vec<&str> = ch.iter().map(|c| c.units.as_str()).collect();
+            units.dedup();
+            t.add_row([
+                k.to_string(),
+                st.name.clone(),
+                st.id.clone(),
+                ch.len().to_string(),
+                ch.first().map(|c| fmt_f(c.sampling_rate)).unwrap_or_default(),
+                ch.first().map(|c| c.dtype.name().to_string()).unwrap_or_default(),
+                units.join(","),
+                r.signal_size(0, 0, k)?.to_string(),
+                fmt_f(r.signal_t_start(0, 0, k)?),
+            ]);
+        }
+        out.push_str(&format!("{t}\n"));
+    }
+    out.push_str(&format!("spike_channels (units): {}\n", h.spike_channels.len()));
+    if !h.spike_channels.is_empty() {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED).set_header(["#", "name", "id", "spikes (seg 0)", "waveform rate (Hz)", "wf units"]);
+        for (u, sc) in h.spike_channels.iter().enumerate() {
+            t.add_row([u.to_string(), sc.name.clone(), sc.id.clone(), r.spike_count(0, 0, u)?.to_string(), fmt_f(sc.wf_sampling_rate), sc.wf_units.clone()]);
+        }
+        out.push_str(&format!("{t}\n"));
+    }
+    out.push_str(&format!("event_channels: {}\n", h.event_channels.len()));
+    if !h.event_channels.is_empty() {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED).set_header(["#", "name", "id", "type", "count (seg 0)"]);
+        for (e, ec) in h.event_channels.iter().enumerate() {
+            t.add_row([e.to_string(), ec.name.clone(), ec.id.clone(), ec.kind.name().to_string(), r.event_count(0, 0, e)?.to_string()]);
+        }
+        out.push_str(&format!("{t}\n"));
+    }
+    Ok(out)
+}
