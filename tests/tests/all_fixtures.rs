@@ -17,7 +17,9 @@ fn entries(dir: &Path, format: &rawio::Format) -> Vec<PathBuf> {
             out.push(d.clone());
             continue;
         }
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.file_name().is_some_and(|n| n == "golden") {
@@ -40,10 +42,26 @@ fn run(dir: &Path, format: &rawio::Format, opts: &CheckOptions) -> (usize, usize
         let sniffed = rawio::probe(&entry).map(|f| f.id);
         match rawio::open_as(&entry, format.id) {
             Ok(reader) => {
-                assert_eq!(sniffed.ok(), Some(format.id), "{} opened as {} but sniffed as another format", entry.display(), format.id);
+                assert_eq!(
+                    sniffed.ok(),
+                    Some(format.id),
+                    "{} opened as {} but sniffed as another format",
+                    entry.display(),
+                    format.id
+                );
                 let report = check_reader_with(reader.as_ref(), opts);
-                assert!(report.is_ok(), "{} ({}):\n{report}", entry.display(), format.id);
-                eprintln!("ok   {} {} ({} assertions)", format.id, entry.display(), report.assertions);
+                assert!(
+                    report.is_ok(),
+                    "{} ({}):\n{report}",
+                    entry.display(),
+                    format.id
+                );
+                eprintln!(
+                    "ok   {} {} ({} assertions)",
+                    format.id,
+                    entry.display(),
+                    report.assertions
+                );
                 opened += 1;
             }
             Err(e) => {
@@ -66,7 +84,10 @@ fn generated_fixtures_are_conformant() {
             continue;
         }
         let (opened, refused) = run(&dir, format, &CheckOptions::default());
-        eprintln!("{}: {opened} fixtures conformant, {refused} refused", format.id);
+        eprintln!(
+            "{}: {opened} fixtures conformant, {refused} refused",
+            format.id
+        );
         assert!(opened > 0, "no fixture of {} opened", format.id);
         total += opened;
     }
@@ -75,11 +96,19 @@ fn generated_fixtures_are_conformant() {
 
 #[test]
 fn shared_real_recordings_are_conformant() {
-    let opts = CheckOptions { small_chunk_span: Some(2048), ..Default::default() };
+    let opts = CheckOptions {
+        small_chunk_span: Some(2048),
+        ..Default::default()
+    };
     for format in rawio::formats() {
-        let Some(dir) = shared_testdata(format.id) else { continue };
+        let Some(dir) = shared_testdata(format.id) else {
+            continue;
+        };
         let (opened, refused) = run(&dir, format, &opts);
-        eprintln!("{}: {opened} real recordings conformant, {refused} refused", format.id);
+        eprintln!(
+            "{}: {opened} real recordings conformant, {refused} refused",
+            format.id
+        );
         assert!(opened > 0, "no real {} recording opened", format.id);
     }
 }

@@ -12,14 +12,18 @@
 #![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use rawio::{ErrorKind, RawIO};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "rawio", version, about = "Inspect, dump and check neurophysiology recordings (neo.rawio in Rust)")]
+#[command(
+    name = "rawio",
+    version,
+    about = "Inspect, dump and check neurophysiology recordings (neo.rawio in Rust)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -81,11 +85,22 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             let (code, hint) = match e.kind() {
-                ErrorKind::UnknownFormat => (3, "run `rawio formats` to see the enabled formats, or pass --format"),
-                ErrorKind::Corrupt => (4, "the file is damaged or not what its name says; the offset tells where"),
+                ErrorKind::UnknownFormat => (
+                    3,
+                    "run `rawio formats` to see the enabled formats, or pass --format",
+                ),
+                ErrorKind::Corrupt => (
+                    4,
+                    "the file is damaged or not what its name says; the offset tells where",
+                ),
                 ErrorKind::Io => (5, "check that the path exists and is readable"),
-                ErrorKind::NotFound => (1, "the files listed were looked for next to the path given"),
-                ErrorKind::Unsupported => (1, "this part of the format is not implemented; please report it with a sample file"),
+                ErrorKind::NotFound => {
+                    (1, "the files listed were looked for next to the path given")
+                }
+                ErrorKind::Unsupported => (
+                    1,
+                    "this part of the format is not implemented; please report it with a sample file",
+                ),
                 _ => (1, "see `rawio --help`"),
             };
             eprintln!("hint: {hint}");
@@ -105,9 +120,15 @@ fn run(cli: Cli) -> rawio::Result<u8> {
     match cli.command {
         Command::Formats => {
             let mut t = Table::new();
-            t.load_preset(UTF8_FULL_CONDENSED).set_header(["id", "name", "extensions", "opens"]);
+            t.load_preset(UTF8_FULL_CONDENSED)
+                .set_header(["id", "name", "extensions", "opens"]);
             for f in rawio::formats() {
-                t.add_row([f.id.to_string(), f.name.to_string(), f.extensions.join(", "), f.opens.to_string()]);
+                t.add_row([
+                    f.id.to_string(),
+                    f.name.to_string(),
+                    f.extensions.join(", "),
+                    f.opens.to_string(),
+                ]);
             }
             println!("{t}");
             Ok(0)
@@ -117,7 +138,12 @@ fn run(cli: Cli) -> rawio::Result<u8> {
             print!("{}", info(r.as_ref())?);
             Ok(0)
         }
-        Command::Dump { path, json, full, format } => {
+        Command::Dump {
+            path,
+            json,
+            full,
+            format,
+        } => {
             if !json {
                 eprintln!("error: `rawio dump` needs --json (the only output format)");
                 return Ok(2);
@@ -139,7 +165,12 @@ fn run(cli: Cli) -> rawio::Result<u8> {
             let _ = writeln!(out);
             Ok(0)
         }
-        Command::Check { path, format, full, robust } => {
+        Command::Check {
+            path,
+            format,
+            full,
+            robust,
+        } => {
             let r = open(&path, format.as_deref())?;
             let opts = rawio_conformance::CheckOptions {
                 small_chunk_span: if full { None } else { Some(4096) },
@@ -156,7 +187,11 @@ fn run(cli: Cli) -> rawio::Result<u8> {
                     None => rawio::probe(&path).ok(),
                 };
                 if let Some(f) = fmt {
-                    report.merge(rawio_conformance::check_robustness(&path, f.open, &Default::default()));
+                    report.merge(rawio_conformance::check_robustness(
+                        &path,
+                        f.open,
+                        &Default::default(),
+                    ));
                 }
             }
             if let Some(s) = spinner {
@@ -173,34 +208,70 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
         return None;
     }
     let b = indicatif::ProgressBar::new(0);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {percent}% {eta}") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {percent}% {eta}")
+    {
         b.set_style(style.progress_chars("=> "));
     }
     Some(b)
 }
 
 fn fmt_f(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{v:.1}") } else { format!("{v}") }
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.1}")
+    } else {
+        format!("{v}")
+    }
 }
 
 /// A readable summary, like neo's `print(reader)`, as tables.
 fn info(r: &dyn RawIO) -> rawio::Result<String> {
     let h = r.header();
     let mut out = String::new();
-    out.push_str(&format!("{} reader on {}\n", r.format_id(), r.source_name()));
-    out.push_str(&format!("nb_block: {}\nnb_segment: {:?}\n", h.block_count(), h.nb_segment()));
+    out.push_str(&format!(
+        "{} reader on {}\n",
+        r.format_id(),
+        r.source_name()
+    ));
+    out.push_str(&format!(
+        "nb_block: {}\nnb_segment: {:?}\n",
+        h.block_count(),
+        h.nb_segment()
+    ));
     let mut segs = Table::new();
-    segs.load_preset(UTF8_FULL_CONDENSED).set_header(["block", "segment", "t_start (s)", "t_stop (s)", "duration (s)"]);
+    segs.load_preset(UTF8_FULL_CONDENSED).set_header([
+        "block",
+        "segment",
+        "t_start (s)",
+        "t_stop (s)",
+        "duration (s)",
+    ]);
     for (b, blk) in h.blocks.iter().enumerate() {
         for (s, seg) in blk.segments.iter().enumerate() {
-            segs.add_row([b.to_string(), s.to_string(), fmt_f(seg.t_start), fmt_f(seg.t_stop), fmt_f(seg.t_stop - seg.t_start)]);
+            segs.add_row([
+                b.to_string(),
+                s.to_string(),
+                fmt_f(seg.t_start),
+                fmt_f(seg.t_stop),
+                fmt_f(seg.t_stop - seg.t_start),
+            ]);
         }
     }
     out.push_str(&format!("{segs}\n"));
     out.push_str(&format!("signal_streams: {}\n", h.signal_streams.len()));
     if !h.signal_streams.is_empty() {
         let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED).set_header(["#", "name", "id", "channels", "rate (Hz)", "dtype", "units", "samples (seg 0)", "t_start (s)"]);
+        t.load_preset(UTF8_FULL_CONDENSED).set_header([
+            "#",
+            "name",
+            "id",
+            "channels",
+            "rate (Hz)",
+            "dtype",
+            "units",
+            "samples (seg 0)",
+            "t_start (s)",
+        ]);
         for (k, st) in h.signal_streams.iter().enumerate() {
             let ch = h.stream_channels(k)?;
             let mut units: Vec<&str> = ch.iter().map(|c| c.units.as_str()).collect();
@@ -210,8 +281,12 @@ fn info(r: &dyn RawIO) -> rawio::Result<String> {
                 st.name.clone(),
                 st.id.clone(),
                 ch.len().to_string(),
-                ch.first().map(|c| fmt_f(c.sampling_rate)).unwrap_or_default(),
-                ch.first().map(|c| c.dtype.name().to_string()).unwrap_or_default(),
+                ch.first()
+                    .map(|c| fmt_f(c.sampling_rate))
+                    .unwrap_or_default(),
+                ch.first()
+                    .map(|c| c.dtype.name().to_string())
+                    .unwrap_or_default(),
                 units.join(","),
                 r.signal_size(0, 0, k)?.to_string(),
                 fmt_f(r.signal_t_start(0, 0, k)?),
@@ -219,21 +294,45 @@ fn info(r: &dyn RawIO) -> rawio::Result<String> {
         }
         out.push_str(&format!("{t}\n"));
     }
-    out.push_str(&format!("spike_channels (units): {}\n", h.spike_channels.len()));
+    out.push_str(&format!(
+        "spike_channels (units): {}\n",
+        h.spike_channels.len()
+    ));
     if !h.spike_channels.is_empty() {
         let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED).set_header(["#", "name", "id", "spikes (seg 0)", "waveform rate (Hz)", "wf units"]);
+        t.load_preset(UTF8_FULL_CONDENSED).set_header([
+            "#",
+            "name",
+            "id",
+            "spikes (seg 0)",
+            "waveform rate (Hz)",
+            "wf units",
+        ]);
         for (u, sc) in h.spike_channels.iter().enumerate() {
-            t.add_row([u.to_string(), sc.name.clone(), sc.id.clone(), r.spike_count(0, 0, u)?.to_string(), fmt_f(sc.wf_sampling_rate), sc.wf_units.clone()]);
+            t.add_row([
+                u.to_string(),
+                sc.name.clone(),
+                sc.id.clone(),
+                r.spike_count(0, 0, u)?.to_string(),
+                fmt_f(sc.wf_sampling_rate),
+                sc.wf_units.clone(),
+            ]);
         }
         out.push_str(&format!("{t}\n"));
     }
     out.push_str(&format!("event_channels: {}\n", h.event_channels.len()));
     if !h.event_channels.is_empty() {
         let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED).set_header(["#", "name", "id", "type", "count (seg 0)"]);
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_header(["#", "name", "id", "type", "count (seg 0)"]);
         for (e, ec) in h.event_channels.iter().enumerate() {
-            t.add_row([e.to_string(), ec.name.clone(), ec.id.clone(), ec.kind.name().to_string(), r.event_count(0, 0, e)?.to_string()]);
+            t.add_row([
+                e.to_string(),
+                ec.name.clone(),
+                ec.id.clone(),
+                ec.kind.name().to_string(),
+                r.event_count(0, 0, e)?.to_string(),
+            ]);
         }
         out.push_str(&format!("{t}\n"));
     }

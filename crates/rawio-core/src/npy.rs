@@ -166,6 +166,17 @@ impl NpyFile {
         self.file.path()
     }
 
+    /// The memory-mapped file.
+    pub fn mapped(&self) -> &MappedFile {
+        &self.file
+    }
+
+    /// Drops the file's pages from this process's resident set (see [`MappedFile::release`]);
+    /// call after a pass over a large array that will not be needed again soon.
+    pub fn release(&self) {
+        self.file.release(0, self.file.len());
+    }
+
     /// The whole array in its dtype, shaped as stored (view when aligned).
     pub fn raw(&self) -> Result<RawArray<'_, IxDyn>> {
         fn typed<'f, T: Sample>(f: &'f NpyFile) -> Result<RawArray<'f, IxDyn>> {

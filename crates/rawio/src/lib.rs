@@ -49,6 +49,7 @@ pub use rawio_plexon as plexon;
 use std::path::Path;
 
 /// Every enabled format, in registration order.
+#[allow(clippy::vec_init_then_push)]
 pub fn formats() -> Vec<&'static Format> {
     #[allow(unused_mut)]
     let mut v: Vec<&'static Format> = Vec::new();
@@ -65,7 +66,9 @@ pub fn formats() -> Vec<&'static Format> {
 
 /// The enabled format with this id.
 pub fn format(id: &str) -> Option<&'static Format> {
-    formats().into_iter().find(|f| f.id.eq_ignore_ascii_case(id))
+    formats()
+        .into_iter()
+        .find(|f| f.id.eq_ignore_ascii_case(id))
 }
 
 /// The format that recognises `path` with the highest confidence.
@@ -77,7 +80,9 @@ pub fn probe(path: impl AsRef<Path>) -> Result<&'static Format> {
         .filter(|(c, _)| *c > 0)
         .max_by_key(|(c, _)| *c)
         .map(|(_, f)| f)
-        .ok_or_else(|| Error::UnknownFormat { path: path.to_path_buf() })
+        .ok_or_else(|| Error::UnknownFormat {
+            path: path.to_path_buf(),
+        })
 }
 
 /// Opens a recording (a file, a directory or a file stem) with the format that recognises it.
@@ -93,7 +98,11 @@ pub fn open_as(path: impl AsRef<Path>, format_id: &str) -> Result<Box<dyn RawIO>
     let f = format(format_id).ok_or_else(|| {
         Error::invalid(format!(
             "unknown or disabled format {format_id:?}; enabled: {}",
-            formats().iter().map(|f| f.id).collect::<Vec<_>>().join(", ")
+            formats()
+                .iter()
+                .map(|f| f.id)
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
     })?;
     (f.open)(path)

@@ -1,0 +1,500 @@
+//! The [`SpikeData`] type, its checked constructor and SpikeLab's alternative constructors.
+
+use crate::error::{Result, SpikeDataError};
+use ndarray::Array2;
+use serde_json::Value;
+use std::collections::BinaryHeap;
+
+/// Per-unit attributes or recording metadata: a JSON object (SpikeLab's `dict`).
+pub type Attrs = serde_json::Map<String, Value>;
+
+/// A raw signal carried along with the spikes (SpikeLab's `raw_data` / `raw_time`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawSignal {
+    data: Array2<f64>,
+    time: Vec<f64>,
+}
+
+impl RawSignal {
+    /// `data` is `channels × samples`, `time` the time of each sample in ms. Fails when the
+    /// lengths differ.
+    pub fn new(data: Array2<f64>, time: Vec<f64>) -> Result<Self> {
+        if data.ncols() != time.len() {
+            return Err(SpikeDataError::invalid(
+                "Length of `raw_data` and `raw_time` must match.",
+            ));
+        }
+        Ok(RawSignal { data, time })
+    }
+
+    /// `data` sampled at `rate_khz` kHz from t = 0 (SpikeLab's scalar `raw_time`:
+    /// `arange(T) / rate`).
+    pub fn with_rate_khz(data: Array2<f64>, rate_khz: f64) -> Self {
+        let time = (0..data.ncols()).map(|i| i as f64 / rate_khz).collect();
+        RawSignal { data, time }
+    }
+
+    /// The samples, `channels × samples`.
+    pub fn data(&self) -> &Array2<f64> {
+        &self.data
+    }
+
+    /// Sample times in ms.
+    pub fn time(&self) -> &[f64] {
+        &self.time
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.time.len()
+    }
+
+    /// Whether there is no sample.
+    pub fn is_empty(&self) -> bool {
+        self.time.is_empty()
+    }
+
+    /// The samples whose time is in `[start, end)`, shifted by `-shift` (SpikeLab's `subtime`).
+    pub(crate) fn window(&self, start: f64, end: f64, shift: f64) -> RawSignal {
+        let keep: Vec<usize> = (0..self.time.len())
+            .filter(|&i| self.time[i] >= start && self.time[i] < end)
+            .collect();
+        let data = self.data.select(ndarray::Axis(1), &keep);
+        let time = keep.iter().map(|&i| self.time[i] - shift).collect();
+        RawSignal { data, time }
+    }
+}
+
+/// Optional arguments of [`SpikeData::new`] (SpikeLab's keyword arguments).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Options {
+    /// Pad with empty trains up to this many units.
+    pub n: Option<usize>,
+    /// Window length in ms; default: latest spike − `start_time` (or 0 without spikes).
+    pub length: Option<f64>,
+    /// Window start in ms (default 0).
+    pub start_time: f64,
+    /// One attribute map per unit, or `None` (SpikeLab distinguishes the two).
+    pub unit_attrs: Option<Vec<Attrs>>,
+    /// Recording metadata.
+    pub metadata: Attrs,
+    /// Raw signal.
+    pub raw: Option<RawSignal>,
+}
+
+impl Options {
+    /// Options with the given length.
+    pub fn length(length: f64) -> Self {
+        Options {
+            length: Some(length),
+            ..Options::default()
+        }
+    }
+
+    /// Options with the given start time and length.
+    pub fn window(start_time: f64, length: f64) -> Self {
+        Options {
+            length: Some(length),
+            start_time,
+            ..Options::default()
+        }
+    }
+}
+
+/// Spike trains of `N` units in **milliseconds** inside the window
+/// `[start_time, start_time + length]`, with per-unit attributes, metadata and an optional raw
+/// signal: SpikeLab's `SpikeData`.
+///
+/// Invariants (checked by every constructor, kept by every method): each train is sorted and
+/// finite, every spike is inside the window, `length` is finite and `>= 0`, `unit_attrs` (when
+/// present) has one entry per unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpikeData {
+    pub(crate) trains: Vec<Vec<f64>>,
+    pub(crate) start_time: f64,
+    pub(crate) length: f64,
+    pub(crate) unit_attrs: Option<Vec<Attrs>>,
+    pub(crate) metadata: Attrs,
+    pub(crate) raw: Option<RawSignal>,
+}
+
+impl SpikeData {
+    /// Builds a `SpikeData` from one train per unit (ms), as SpikeLab's `SpikeData(train, ...)`:
+    /// sorts each train, rejects NaN/inf, defaults `length` to the latest spike − `start_time`,
+    /// rejects a NaN/inf/negative length and spikes outside the window, pads to `options.n`
+    /// units, and checks the attribute count.
+    pub fn new(trains: Vec<Vec<f64>>, options: Options) -> Result<Self> {
+        let Options {
+            n,
+            length,
+            start_time,
+            unit_attrs,
+            metadata,
+            raw,
+        } = options;
+        let mut trains = trains;
+        for (i, t) in trains.iter_mut().enumerate() {
+            if let Some(bad) = t.iter().find(|v| !v.is_finite()) {
+                let what = if bad.is_nan() { "NaN" } else { "inf" };
+                return Err(SpikeDataError::NonFinite { unit: i, what });
+            }
+            if !t.is_sorted() {
+                t.sort_unstable_by(f64::total_cmp);
+            }
+        }
+        if !start_time.is_finite() {
+            return Err(SpikeDataError::invalid(format!(
+                "start_time must be finite, got {start_time}"
+            )));
+        }
+        let length = match length {
+            Some(l) => l,
+            None => {
+                let max_spike = trains
+                    .iter()
+                    .filter_map(|t| t.last().copied())
+                    .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+                    .unwrap_or(start_time);
+                max_spike - start_time
+            }
+        };
+        if length.is_nan() {
+            return Err(SpikeDataError::invalid("length must not be NaN"));
+        }
+        if length.is_infinite() {
+            return Err(SpikeDataError::invalid(format!(
+                "length must be finite, got {length}"
+            )));
+        }
+        if length < 0.0 {
+            return Err(SpikeDataError::invalid(format!(
+                "length must be non-negative, got {length}"
+            )));
+        }
+        let end = start_time + length;
+        for (i, t) in trains.iter().enumerate() {
+            if let (Some(&first), Some(&last)) = (t.first(), t.last()) {
+                if first < start_time {
+                    return Err(SpikeDataError::OutOfWindow {
+                        unit: i,
+                        time: first,
+                        start: start_time,
+                        end,
+                    });
+                }
+                if last > end {
+                    return Err(SpikeDataError::OutOfWindow {
+                        unit: i,
+                        time: last,
+                        start: start_time,
+                        end,
+                    });
+                }
+            }
+        }
+        if let Some(n) = n
+            && trains.len() < n
+        {
+            trains.resize_with(n, Vec::new);
+        }
+        if let Some(a) = &unit_attrs
+            && a.len() != trains.len()
+        {
+            return Err(SpikeDataError::invalid(format!(
+                "neuron_attributes has {} instead of {} items.",
+                a.len(),
+                trains.len()
+            )));
+        }
+        Ok(SpikeData {
+            trains,
+            start_time,
+            length,
+            unit_attrs,
+            metadata,
+            raw,
+        })
+    }
+
+    /// SpikeLab's `from_trains`: the same as [`SpikeData::new`].
+    pub fn from_trains(trains: Vec<Vec<f64>>, options: Options) -> Result<Self> {
+        Self::new(trains, options)
+    }
+
+    /// SpikeLab's `from_idces_times(idces, times, N)`: `idces[k]` is the unit of spike
+    /// `times[k]`. `N` defaults to `max(idces) + 1`; indexes that are negative or `>= N` are
+    /// rejected. With no spike and no `N`, `N = 0` and the length defaults to 0.
+    pub fn from_idces_times(idces: &[i64], times: &[f64], options: Options) -> Result<Self> {
+        let mut options = options;
+        if idces.len() != times.len() {
+            return Err(SpikeDataError::invalid(format!(
+                "idces and times must have equal length and shape; got len(idces)={}, \
+                 len(times)={}",
+                idces.len(),
+                times.len()
+            )));
+        }
+        let n = if idces.is_empty() {
+            if options.length.is_none() {
+                options.length = Some(0.0);
+            }
+            options.n.unwrap_or(0)
+        } else {
+            let max = idces.iter().copied().max().unwrap_or(0);
+            if let Some(&neg) = idces.iter().find(|&&i| i < 0) {
+                return Err(SpikeDataError::UnitOutOfRange {
+                    index: neg,
+                    n: options.n.unwrap_or(0),
+                });
+            }
+            let n = match options.n {
+                Some(n) => n,
+                None => usize::try_from(max)
+                    .ok()
+                    .and_then(|m| m.checked_add(1))
+                    .ok_or_else(|| SpikeDataError::invalid("unit index too large"))?,
+            };
+            if usize::try_from(max).map_or(true, |m| m >= n) {
+                return Err(SpikeDataError::UnitOutOfRange { index: max, n });
+            }
+            n
+        };
+        let mut trains = vec![Vec::new(); n];
+        for (&i, &t) in idces.iter().zip(times) {
+            // in range: checked above
+            if let Some(tr) = usize::try_from(i).ok().and_then(|i| trains.get_mut(i)) {
+                tr.push(t);
+            }
+        }
+        options.n = Some(n);
+        Self::new(trains, options)
+    }
+
+    /// SpikeLab's `from_events([(i, t), ...], N)`.
+    pub fn from_events(events: &[(i64, f64)], options: Options) -> Result<Self> {
+        let (idces, times): (Vec<i64>, Vec<f64>) = events.iter().copied().unzip();
+        Self::from_idces_times(&idces, &times, options)
+    }
+
+    /// SpikeLab's `from_raster(raster, bin_size_ms)`: `raster` is `units × bins` of counts; the
+    /// `k` spikes of bin `t` are spread at `start_time + t·bin + linspace(0, bin, k+2)[1:-1]`.
+    /// The length defaults to `T · bin`.
+    pub fn from_raster(raster: &Array2<i64>, bin_size_ms: f64, options: Options) -> Result<Self> {
+        if !(bin_size_ms > 0.0) {
+            return Err(SpikeDataError::invalid(format!(
+                "bin_size_ms must be > 0, got {bin_size_ms}"
+            )));
+        }
+        let mut options = options;
+        let (n, t_bins) = raster.dim();
+        let t_offset = options.start_time;
+        let mut trains = vec![Vec::new(); n];
+        for ((i, t), &k) in raster.indexed_iter() {
+            if k == 0 {
+                continue;
+            }
+            if k < 0 {
+                return Err(SpikeDataError::invalid(format!(
+                    "raster has a negative count {k} at ({i}, {t})"
+                )));
+            }
+            let base = t_offset + t as f64 * bin_size_ms;
+            // numpy linspace(0, bin, k+2): y_j = j * (bin / (k+1)); drop both ends
+            let step = bin_size_ms / (k as f64 + 1.0);
+            if let Some(tr) = trains.get_mut(i) {
+                tr.extend((1..=k).map(|j| base + (j as f64 * step + 0.0)));
+            }
+        }
+        if options.length.is_none() {
+            options.length = Some(t_bins as f64 * bin_size_ms);
+        }
+        Self::new(trains, options)
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Accessors
+    // ------------------------------------------------------------------------------------
+
+    /// Number of units (SpikeLab's `N`).
+    pub fn n_units(&self) -> usize {
+        self.trains.len()
+    }
+
+    /// Every train (ms, sorted).
+    pub fn trains(&self) -> &[Vec<f64>] {
+        &self.trains
+    }
+
+    /// The train of unit `i`, if it exists.
+    pub fn train(&self, i: usize) -> Option<&[f64]> {
+        self.trains.get(i).map(Vec::as_slice)
+    }
+
+    /// Window start in ms.
+    pub fn start_time(&self) -> f64 {
+        self.start_time
+    }
+
+    /// Window length in ms.
+    pub fn length(&self) -> f64 {
+        self.length
+    }
+
+    /// Window end (`start_time + length`) in ms.
+    pub fn end_time(&self) -> f64 {
+        self.start_time + self.length
+    }
+
+    /// Total number of spikes.
+    pub fn spike_count(&self) -> usize {
+        self.trains.iter().map(Vec::len).sum()
+    }
+
+    /// Per-unit attributes (`None` when the data has none).
+    pub fn unit_attrs(&self) -> Option<&[Attrs]> {
+        self.unit_attrs.as_deref()
+    }
+
+    /// Recording metadata.
+    pub fn metadata(&self) -> &Attrs {
+        &self.metadata
+    }
+
+    /// Mutable recording metadata.
+    pub fn metadata_mut(&mut self) -> &mut Attrs {
+        &mut self.metadata
+    }
+
+    /// The raw signal, if any.
+    pub fn raw(&self) -> Option<&RawSignal> {
+        self.raw.as_ref()
+    }
+
+    /// Decomposes into `(trains, start_time, length, unit_attrs, metadata, raw)`.
+    #[allow(clippy::type_complexity)]
+    pub fn into_parts(
+        self,
+    ) -> (
+        Vec<Vec<f64>>,
+        f64,
+        f64,
+        Option<Vec<Attrs>>,
+        Attrs,
+        Option<RawSignal>,
+    ) {
+        (
+            self.trains,
+            self.start_time,
+            self.length,
+            self.unit_attrs,
+            self.metadata,
+            self.raw,
+        )
+    }
+
+    /// SpikeLab's `set_neuron_attribute(key, value)` for every unit (creates the attribute
+    /// list when absent).
+    pub fn set_unit_attr(&mut self, key: &str, value: Value) {
+        let n = self.trains.len();
+        let attrs = self.unit_attrs.get_or_insert_with(|| vec![Attrs::new(); n]);
+        for a in attrs {
+            a.insert(key.to_owned(), value.clone());
+        }
+    }
+
+    /// SpikeLab's `set_neuron_attribute(key, values, neuron_indices)`: one value per listed
+    /// unit (every unit when `units` is `None`).
+    pub fn set_unit_attr_values(
+        &mut self,
+        key: &str,
+        values: Vec<Value>,
+        units: Option<&[usize]>,
+    ) -> Result<()> {
+        let n = self.trains.len();
+        let all: Vec<usize> = (0..n).collect();
+        let units = units.unwrap_or(&all);
+        if values.len() != units.len() {
+            return Err(SpikeDataError::invalid(format!(
+                "values length {} != indices length {}",
+                values.len(),
+                units.len()
+            )));
+        }
+        if let Some(&bad) = units.iter().find(|&&u| u >= n) {
+            return Err(SpikeDataError::UnitOutOfRange {
+                index: i64::try_from(bad).unwrap_or(i64::MAX),
+                n,
+            });
+        }
+        let attrs = self.unit_attrs.get_or_insert_with(|| vec![Attrs::new(); n]);
+        for (&u, v) in units.iter().zip(values) {
+            if let Some(a) = attrs.get_mut(u) {
+                a.insert(key.to_owned(), v);
+            }
+        }
+        Ok(())
+    }
+
+    /// SpikeLab's `get_neuron_attribute(key, default)`: one value per unit.
+    pub fn unit_attr(&self, key: &str) -> Vec<Option<&Value>> {
+        match &self.unit_attrs {
+            None => vec![None; self.trains.len()],
+            Some(a) => a.iter().map(|m| m.get(key)).collect(),
+        }
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Conversions
+    // ------------------------------------------------------------------------------------
+
+    /// SpikeLab's `idces_times()`: flat unit indexes and times, grouped **by unit** (not
+    /// time-sorted).
+    pub fn idces_times(&self) -> (Vec<usize>, Vec<f64>) {
+        let total = self.spike_count();
+        let mut idces = Vec::with_capacity(total);
+        let mut times = Vec::with_capacity(total);
+        for (i, t) in self.trains.iter().enumerate() {
+            idces.extend(std::iter::repeat_n(i, t.len()));
+            times.extend_from_slice(t);
+        }
+        (idces, times)
+    }
+
+    /// SpikeLab's `events`: `(unit, time)` pairs merged in time order; ties go to the lower
+    /// unit index (as `heapq.merge`).
+    pub fn events(&self) -> Vec<(usize, f64)> {
+        #[derive(PartialEq)]
+        struct Head(f64, usize, usize);
+        impl Eq for Head {}
+        impl PartialOrd for Head {
+            fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(o))
+            }
+        }
+        impl Ord for Head {
+            fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+                // min-heap on (time, unit)
+                o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
+            }
+        }
+        let mut heap: BinaryHeap<Head> = self
+            .trains
+            .iter()
+            .enumerate()
+            .filter_map(|(u, t)| t.first().map(|&v| Head(v, u, 0)))
+            .collect();
+        let mut out = Vec::with_capacity(self.spike_count());
+        while let Some(Head(t, u, k)) = heap.pop() {
+            out.push((u, t));
+            if let Some(&next) = self.trains.get(u).and_then(|tr| tr.get(k + 1)) {
+                heap.push(Head(next, u, k + 1));
+            }
+        }
+        out
+    }
+
+    /// All spike times merged in time order (SpikeLab's `times`).
+    pub fn times(&self) -> Vec<f64> {
+        self.events().into_iter().map(|(_, t)| t).collect()
+    }
+}

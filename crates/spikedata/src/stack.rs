@@ -1,0 +1,189 @@
+//! Windowing: `frames` and `align_to_events`, returning a [`SpikeSliceStack`].
+
+use crate::core::{Attrs, SpikeData};
+use crate::error::{Result, SpikeDataError};
+use ndarray::Array3;
+
+/// One [`SpikeData`] per window (SpikeLab's `SpikeSliceStack`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpikeSliceStack {
+    /// The slices; spike times are relative to each slice (0-based for `frames`,
+    /// event-centred for `align_to_events`). Their `unit_attrs` are dropped (kept once in
+    /// [`SpikeSliceStack::unit_attrs`]), as SpikeLab's default `drop_slice_attributes`.
+    pub slices: Vec<SpikeData>,
+    /// `(start, end)` of each slice in recording time (ms), sorted by start.
+    pub windows: Vec<(f64, f64)>,
+    /// The unit attributes of the source.
+    pub unit_attrs: Option<Vec<Attrs>>,
+    /// Number of events dropped because their window left the recording
+    /// ([`SpikeData::align_to_events`] only; SpikeLab warns).
+    pub dropped: usize,
+}
+
+impl SpikeSliceStack {
+    /// Number of slices.
+    pub fn len(&self) -> usize {
+        self.slices.len()
+    }
+
+    /// Whether there is no slice.
+    pub fn is_empty(&self) -> bool {
+        self.slices.is_empty()
+    }
+
+    /// SpikeLab's `to_raster_array(bin_size)`: a `units × bins × slices` count array (each
+    /// slice rastered relative to its own start).
+    pub fn to_raster_array(&self, bin_size: f64) -> Result<Array3<u32>> {
+        let rasters = self
+            .slices
+            .iter()
+            .map(|s| s.raster(bin_size, 0.0))
+            .collect::<Result<Vec<_>>>()?;
+        let (n, t) = rasters.first().map_or((0, 0), |r| r.dim());
+        if rasters.iter().any(|r| r.dim() != (n, t)) {
+            return Err(SpikeDataError::invalid(
+                "slices have different raster shapes",
+            ));
+        }
+        let mut out = Array3::zeros((n, t, rasters.len()));
+        for (s, r) in rasters.iter().enumerate() {
+            out.index_axis_mut(ndarray::Axis(2), s).assign(r);
+        }
+        Ok(out)
+    }
+}
+
+impl SpikeData {
+    fn check_windows(&self, windows: &[(f64, f64)]) -> Result<()> {
+        let (rs, re) = (self.start_time, self.start_time + self.length);
+        for (i, &(s, e)) in windows.iter().enumerate() {
+            if s > e {
+                return Err(SpikeDataError::invalid(format!(
+                    "Start time must not exceed end time in element {i}: ({s}, {e})"
+                )));
+            }
+            if s < rs || e > re {
+                return Err(SpikeDataError::invalid(format!(
+                    "Time window {i} ({s}, {e}) extends outside the recording range [{rs}, {re}]."
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// SpikeLab's `frames(length, overlap)`: consecutive windows of `length` ms advancing by
+    /// `length - overlap` from `start_time`; windows past the end are excluded
+    /// (`floor((end - length - start)/step) + 1` frames).
+    pub fn frames(&self, length: f64, overlap: f64) -> Result<SpikeSliceStack> {
+        if !(overlap >= 0.0) {
+            return Err(SpikeDataError::invalid(format!(
+                "overlap must be non-negative, got {overlap}."
+            )));
+        }
+        let step = length - overlap;
+        if !(step > 0.0) {
+            return Err(SpikeDataError::invalid("overlap must be less than length"));
+        }
+        let t0 = self.start_time;
+        let slot_span = self.start_time + self.length - length - t0;
+        if !(slot_span >= 0.0) {
+            return Err(SpikeDataError::invalid(format!(
+                "Recording length ({} ms) is shorter than frame length ({length} ms)",
+                self.length
+            )));
+        }
+        let nf = (slot_span / step).floor() + 1.0;
+        if !(nf < 1e8) {
+            return Err(SpikeDataError::invalid("too many frames"));
+        }
+        let windows: Vec<(f64, f64)> = (0..nf as usize)
+            .map(|k| {
+                let s = t0 + k as f64 * step;
+                (s, s + length)
+            })
+            .collect();
+        self.check_windows(&windows)?;
+        let slices = windows
+            .iter()
+            .map(|&(s, e)| {
+                self.subtime(Some(s), Some(e), None).map(|mut d| {
+                    d.unit_attrs = None;
+                    d
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(SpikeSliceStack {
+            slices,
+            windows,
+            unit_attrs: self.unit_attrs.clone(),
+            dropped: 0,
+        })
+    }
+
+    /// SpikeLab's `align_to_events(events, pre_ms, post_ms)` (`kind="spike"`): one slice per
+    /// event (sorted), spanning `[t - pre, t + post)` with t = 0 at the event
+    /// (`start_time = -pre`). Events whose window leaves `[start_time, end]` are dropped
+    /// (counted in [`SpikeSliceStack::dropped`]); fails when none remains.
+    pub fn align_to_events(
+        &self,
+        events: &[f64],
+        pre_ms: f64,
+        post_ms: f64,
+    ) -> Result<SpikeSliceStack> {
+        let (rs, re) = (self.start_time, self.start_time + self.length);
+        let mut peaks: Vec<f64> = events
+            .iter()
+            .copied()
+            .filter(|&t| t - pre_ms >= rs && t + post_ms <= re)
+            .collect();
+        let dropped = events.len() - peaks.len();
+        if peaks.is_empty() {
+            return Err(SpikeDataError::invalid(format!(
+                "No valid events remain after filtering for recording bounds. All {dropped} \
+                 event(s) had windows outside [{rs:.1}, {re:.1}] ms."
+            )));
+        }
+        peaks.sort_by(f64::total_cmp);
+        let windows: Vec<(f64, f64)> = peaks.iter().map(|&t| (t - pre_ms, t + post_ms)).collect();
+        self.check_windows(&windows)?;
+        let slices = peaks
+            .iter()
+            .zip(&windows)
+            .map(|(&p, &(s, e))| {
+                self.subtime(Some(s), Some(e), Some(p)).map(|mut d| {
+                    d.unit_attrs = None;
+                    d
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(SpikeSliceStack {
+            slices,
+            windows,
+            unit_attrs: self.unit_attrs.clone(),
+            dropped,
+        })
+    }
+
+    /// Events from `metadata[key]` (an array of ms), as SpikeLab's string form of
+    /// `align_to_events`.
+    pub fn align_to_metadata_events(
+        &self,
+        key: &str,
+        pre_ms: f64,
+        post_ms: f64,
+    ) -> Result<SpikeSliceStack> {
+        let ev = self
+            .metadata
+            .get(key)
+            .and_then(|v| v.as_array())
+            .ok_or_else(|| SpikeDataError::invalid(format!("Metadata key {key:?} not found")))?;
+        let times = ev
+            .iter()
+            .map(|v| {
+                v.as_f64()
+                    .ok_or_else(|| SpikeDataError::invalid("non-numeric event time"))
+            })
+            .collect::<Result<Vec<f64>>>()?;
+        self.align_to_events(&times, pre_ms, post_ms)
+    }
+}

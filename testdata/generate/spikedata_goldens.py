@@ -1,0 +1,309 @@
+#!/usr/bin/env python3
+"""Goldens for the `spikedata` crate, computed by the reference implementations.
+
+Runs spikelab==0.1.2 (SpikeData) and pynapple==0.11.4 (IntervalSet, npz) on seeded inputs
+and writes testdata/spikedata/goldens.json plus pynapple-written .npz files. Set it up with
+
+    python3 -m venv /tmp/spikelab-venv
+    /tmp/spikelab-venv/bin/pip install spikelab==0.1.2 pynapple==0.11.4
+    /tmp/spikelab-venv/bin/python testdata/generate/spikedata_goldens.py
+
+If testdata/spikedata/rust_written/*.npz exist (written by the crate's test
+`writes_npz_for_pynapple`), they are loaded with `nap.load_file` and the result is recorded in
+testdata/spikedata/rust_written/pynapple_check.json.
+
+NaN floats are written as null. Floats are written with repr, so they round-trip exactly.
+"""
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pynapple as nap
+import spikelab
+from spikelab.spikedata import SpikeData
+
+warnings.simplefilter("ignore")
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "testdata" / "spikedata"
+OUT.mkdir(parents=True, exist_ok=True)
+
+
+def fl(x):
+    x = float(x)
+    return None if np.isnan(x) else x
+
+
+def fls(a):
+    return [fl(v) for v in np.asarray(a, dtype=float).ravel()]
+
+
+def ints(a):
+    return [int(v) for v in np.asarray(a).ravel()]
+
+
+def sparse(m):
+    c = m.tocoo()
+    c.sum_duplicates()
+    order = np.lexsort((c.col, c.row))
+    return {
+        "shape": [int(m.shape[0]), int(m.shape[1])],
+        "rows": ints(c.row[order]),
+        "cols": ints(c.col[order]),
+        "counts": ints(c.data[order]),
+    }
+
+
+def sd_json(sd):
+    return {
+        "trains": [fls(t) for t in sd.train],
+        "start_time": fl(sd.start_time),
+        "length": fl(sd.length),
+        "n": int(sd.N),
+        "neuron_attributes": sd.neuron_attributes,
+        "metadata": {k: v for k, v in sd.metadata.items()},
+        "raw_time": fls(sd.raw_time),
+    }
+
+
+def attempt(f):
+    try:
+        return {"ok": f()}
+    except Exception as e:  # the Rust side must fail too
+        return {"error": f"{type(e).__name__}: {e}"}
+
+
+rng = np.random.default_rng(20240517)
+
+# ------------------------------------------------------------------------------------------
+# Inputs
+# ------------------------------------------------------------------------------------------
+
+def poisson(rate_hz, start, stop):
+    t, out = start, []
+    while True:
+        t += rng.exponential(1000.0 / rate_hz)
+        if t > stop:
+            return out
+        out.append(t)
+
+
+L1 = 1000.5
+in1 = [
+    list(rng.uniform(0, L1, 200)),
+    [0.0, 1.0, 2.0, 2.5, 40.0, 80.0, 999.0, 1000.0, L1],  # exact bin edges, start and end
+    [],
+    [500.0, 3.0, 250.0],  # unsorted on entry
+    [123.456],
+    poisson(40.0, 0.0, L1) + [600.0, 600.0],  # with a duplicate time
+]
+attrs1 = [
+    {"unit_id": 10 + i, "group": "ab"[i % 2], "channel": 3 * i} for i in range(6)
+]
+sd1 = SpikeData(in1, length=L1, neuron_attributes=attrs1, metadata={"name": "sd1"})
+
+in2 = [poisson(30.0, -200.0, 300.0) for _ in range(3)] + [[-200.0, 0.0, 300.0]]
+sd2 = SpikeData(in2, start_time=-200.0, length=500.0, metadata={"name": "sd2"})
+
+in3 = [list(50.25 + rng.uniform(0, 900.0, n)) for n in (50, 120, 7, 0)]
+sd3 = SpikeData(in3, start_time=50.25, length=900.0)
+
+cases = {"sd1": (in1, sd1), "sd2": (in2, sd2), "sd3": (in3, sd3)}
+
+from importlib.metadata import version
+
+goldens = {"spikelab_version": version("spikelab"), "pynapple_version": version("pynapple")}
+datasets = {}
+for name, (inp, sd) in cases.items():
+    g = {
+        "input": {
+            "trains": [fls(t) for t in inp],
+            "start_time": fl(sd.start_time),
+            "length": fl(sd.length),
+            "neuron_attributes": sd.neuron_attributes,
+            "metadata": sd.metadata,
+        },
+        "constructed": sd_json(sd),
+    }
+    rasters = []
+    for bs, off in [(1.0, 0.0), (2.5, 0.0), (7.3, 0.0), (40.0, 0.0), (0.3, 0.0), (1.0, 12.5), (7.3, 3.3)]:
+        rasters.append({"bin": bs, "offset": off, "sparse": sparse(sd.sparse_raster(bs, off))})
+    g["sparse_raster"] = rasters
+    g["binned"] = [{"bin": b, "counts": ints(sd.binned(b))} for b in (7.3, 40.0, 1.0)]
+    g["binned_meanrate"] = [
+        {"bin": b, "unit": u, "rates": fls(sd.binned_meanrate(b, u))}
+        for b in (40.0, 7.3)
+        for u in ("Hz", "kHz")
+    ]
+    g["rates"] = {u: fls(sd.rates(u)) for u in ("Hz", "kHz")}
+    idces, times = sd.idces_times()
+    g["idces_times"] = {"idces": ints(idces), "times": fls(times)}
+    g["events"] = [[int(i), fl(t)] for i, t in sd.events]
+    g["isi"] = [fls(x) for x in sd.interspike_intervals()]
+    g["cv_isi"] = fls(sd.cv_isi())
+    g["cv2_isi"] = fls(sd.cv2_isi())
+
+    st = sd.start_time
+    end = st + sd.length
+    if st >= 0:
+        sub_cases = [(100.0, 300.0, None), (-200.0, None, None), (None, 500.0, None),
+                     (150.5, 400.25, 200.0), (st, end, None), (-50.0, -10.0, None),
+                     (2000.0, None, None), (300.0, 100.0, None), (None, 5000.0, None)]
+    else:
+        sub_cases = [(-100.0, 50.0, None), (None, None, 0.0), (-150.0, 250.0, -150.0),
+                     (-300.0, 0.0, None), (0.0, 300.0, None)]
+    g["subtime"] = [
+        {"start": s, "end": e, "shift_to": sh,
+         "result": attempt(lambda s=s, e=e, sh=sh: sd_json(sd.subtime(s, e, shift_to=sh)))}
+        for s, e, sh in sub_cases
+    ]
+    n = sd.N
+    g["subset"] = [
+        {"units": u, "preserve_order": p,
+         "result": attempt(lambda u=u, p=p: sd_json(sd.subset(u, preserve_order=p)))}
+        for u, p in [([3, 1, 3], False), ([3, 1, 3], True), ([n - 1, 0], True), ([n], False)]
+    ]
+    if sd.neuron_attributes is not None:
+        g["subset_by"] = [
+            {"by": by, "values": vals, "result": attempt(lambda by=by, vals=vals: sd_json(sd.subset(vals, by=by)))}
+            for by, vals in [("group", ["a"]), ("unit_id", [11, 14.0]), ("channel", [0, 15, 99])]
+        ]
+    g["append"] = [
+        {"offset": off, "result": attempt(lambda off=off: sd_json(sd.append(other, offset=off)))}
+        for other in [sd]
+        for off in (0.0, 10.5)
+    ]
+    g["sliding_rate"] = []
+    for kw in [
+        dict(window_size=50.0, step_size=10.0),
+        dict(window_size=25.0, sampling_rate=0.5, gauss_sigma=20.0),
+        dict(window_size=30.0, step_size=5.0, apply_square=False, gauss_sigma=10.0),
+        dict(window_size=40.0, step_size=7.0, t_start=st + 10.0, t_end=st + 333.0),
+    ]:
+        rd = sd.sliding_rate(**kw)
+        g["sliding_rate"].append({
+            "kwargs": kw,
+            "times": fls(rd.times),
+            "rates": [fls(r) for r in rd.inst_Frate_data],
+        })
+    g["resampled_isi"] = []
+    for step, sigma in [(5.0, 10.0), (2.0, 0.0), (3.0, 2.5)]:
+        times = np.arange(st, end, step)
+        rd = sd.resampled_isi(times, sigma_ms=sigma)
+        g["resampled_isi"].append({
+            "times": fls(times), "sigma": sigma,
+            "rates": [fls(r) for r in rd.inst_Frate_data],
+        })
+    single = sd.resampled_isi(np.array([st + 100.0]), sigma_ms=10.0)
+    g["resampled_isi_single"] = {"time": st + 100.0, "rates": [fls(r) for r in single.inst_Frate_data]}
+
+    def stack_json(stack):
+        return {
+            "windows": [[fl(a), fl(b)] for a, b in stack.times],
+            "slices": [sd_json(s) for s in stack.spike_stack],
+        }
+
+    g["frames"] = [
+        {"length": ln, "overlap": ov, "result": attempt(lambda ln=ln, ov=ov: stack_json(sd.frames(ln, ov)))}
+        for ln, ov in [(200.0, 50.0), (100.0, 0.0), (333.3, 0.1), (5000.0, 0.0)]
+    ]
+    ev = [st + 300.0, st + 30.0, st + 120.5, end - 20.0, st + 400.0]
+    g["align_to_events"] = [
+        {"events": ev, "pre": pre, "post": post,
+         "result": attempt(lambda pre=pre, post=post: stack_json(sd.align_to_events(ev, pre, post)))}
+        for pre, post in [(50.0, 100.0), (10.0, 10.0), (1000.0, 1000.0)]
+    ]
+    datasets[name] = g
+
+goldens["datasets"] = datasets
+
+# from_raster / from_idces_times / from_events
+raster = np.array([[0, 1, 0, 3, 0], [2, 0, 0, 0, 1], [0, 0, 0, 0, 0], [5, 0, 1, 0, 0]])
+goldens["from_raster"] = [
+    {"raster": raster.tolist(), "bin": b, "start_time": st,
+     "result": sd_json(SpikeData.from_raster(raster, b, start_time=st))}
+    for b, st in [(7.3, 0.0), (1.0, -2.5), (0.1, 10.0)]
+]
+r1 = sd1.raster(7.3)
+goldens["from_raster_sd1"] = {"bin": 7.3, "result": sd_json(SpikeData.from_raster(r1, 7.3))}
+idces = rng.integers(0, 5, 60)
+times = rng.uniform(0, 100, 60)
+goldens["from_idces_times"] = [
+    {"idces": ints(idces), "times": fls(times), "N": N,
+     "result": attempt(lambda N=N: sd_json(SpikeData.from_idces_times(idces, times, N=N)))}
+    for N in (None, 8, 3)
+]
+goldens["from_idces_times_empty"] = sd_json(SpikeData.from_idces_times([], []))
+
+# ------------------------------------------------------------------------------------------
+# pynapple IntervalSet and npz
+# ------------------------------------------------------------------------------------------
+
+iset_cases = [
+    ([0.0, 1.0, 3.0, 4.0, 7.0, 9.0, 10.0], [1.0, 2.0, 5.0, 6.0, 7.0, 8.0, 12.0]),
+    ([0.0, 2.0, 4.0], [1.0, 3.0, 5.0]),
+    ([0.5, 1.0, 1.5], [2.0, 2.5, 3.0]),
+    ([0.0, np.nan, 5.0], [1.0, 2.0, 6.0]),
+    ([], []),
+]
+probe = list(np.round(np.arange(-0.5, 13.0, 0.25), 6)) + [0.999999, 1.0, 2.0, 12.0]
+probe = sorted(probe)
+goldens["interval_set"] = []
+for s, e in iset_cases:
+    ep = nap.IntervalSet(start=np.array(s, dtype=float), end=np.array(e, dtype=float))
+    ts = nap.Ts(t=np.array(probe))
+    goldens["interval_set"].append({
+        "start_in": fls(s), "end_in": fls(e),
+        "start": fls(ep.start), "end": fls(ep.end),
+        "probe": fls(probe),
+        "restrict": fls(ts.restrict(ep).t) if len(ep) else [],
+    })
+
+ts_group = nap.TsGroup({
+    3: nap.Ts(t=np.array([0.5, 1.5, 2.25])),
+    7: nap.Ts(t=np.array([0.25, 1.0, 1.5, 3.0, 4.0])),
+    12: nap.Ts(t=np.array([], dtype=float)),
+}, time_support=nap.IntervalSet(0.0, 5.0), metadata={"quality": ["good", "mua", "good"]})
+ts_group.save(str(OUT / "pynapple_tsgroup.npz"))
+nap.Ts(t=np.array([0.1, 0.2, 0.7]), time_support=nap.IntervalSet(0.0, 1.0)).save(str(OUT / "pynapple_ts.npz"))
+nap.IntervalSet(start=[0.0, 2.0], end=[1.0, 3.5], metadata={"label": ["x", "y"]}).save(str(OUT / "pynapple_iset.npz"))
+np.savez_compressed(OUT / "pynapple_compressed.npz", t=np.array([1.0]), start=np.array([0.0]), end=np.array([2.0]))
+goldens["npz"] = {
+    "tsgroup": {"keys": [3, 7, 12], "t": [[0.5, 1.5, 2.25], [0.25, 1.0, 1.5, 3.0, 4.0], []],
+                "start": [0.0], "end": [5.0]},
+    "ts": {"t": [0.1, 0.2, 0.7], "start": [0.0], "end": [1.0]},
+    "iset": {"start": [0.0, 2.0], "end": [1.0, 3.5]},
+}
+
+(OUT / "goldens.json").write_text(json.dumps(goldens, indent=None, separators=(",", ":")))
+print("wrote", OUT / "goldens.json")
+
+# ------------------------------------------------------------------------------------------
+# Check files the Rust writer made (if the crate's tests wrote them)
+# ------------------------------------------------------------------------------------------
+
+rw = OUT / "rust_written"
+if rw.is_dir():
+    report = {}
+    for f in sorted(rw.glob("*.npz")):
+        try:
+            obj = nap.load_file(str(f))
+            entry = {"type": type(obj).__name__}
+            if isinstance(obj, nap.TsGroup):
+                entry["keys"] = ints(obj.keys())
+                entry["t"] = [fls(obj[k].t) for k in obj.keys()]
+                entry["rate"] = fls(obj["rate"].values)
+                entry["start"] = fls(obj.time_support.start)
+                entry["end"] = fls(obj.time_support.end)
+            elif isinstance(obj, nap.Ts):
+                entry["t"] = fls(obj.t)
+            elif isinstance(obj, nap.IntervalSet):
+                entry["start"] = fls(obj.start)
+                entry["end"] = fls(obj.end)
+            report[f.name] = entry
+        except Exception as e:
+            report[f.name] = {"error": f"{type(e).__name__}: {e}"}
+    (rw / "pynapple_check.json").write_text(json.dumps(report, indent=1))
+    print(json.dumps(report, indent=1))
