@@ -51,3 +51,38 @@ fn phy_kwikteam_counts() {
     };
     assert_eq!(check(&p), 314);
 }
+
+#[test]
+fn plexon_counts() {
+    for f in ["16sp_lfp_with_2coords.plx", "opx141ch1to3analogOnly003.plx"] {
+        let Some(p) = shared_testdata(&format!("plexon/plexon-sdk/{f}")) else {
+            return;
+        };
+        let total = check(&p);
+        if f.starts_with("16sp") {
+            assert!(total >= 1154, "{f}: {total}");
+        }
+    }
+}
+
+#[test]
+fn nwb_units_counts() {
+    let Some(p) = shared_testdata("nwb/pynapple-A8604-211122/A8604-211122.nwb") else {
+        return;
+    };
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(rawio_conformance::project_testdata(
+            "nwb/golden/real/pynapple-A8604-211122.json",
+        ))
+        .unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    let total = check(&p);
+    assert!(total > 0);
+    if let Some(units) = golden
+        .pointer("/units/spike_counts")
+        .and_then(|v| v.as_array())
+    {
+        assert_eq!(total, units.iter().filter_map(|v| v.as_u64()).sum::<u64>());
+    }
+}

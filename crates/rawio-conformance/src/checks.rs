@@ -432,21 +432,31 @@ fn selections(
                 "f64 shape".into()
             });
             r.check(f32s.dim() == f64s.dim(), RESCALE, || "f32 shape".into());
+            // neo's float32 path: astype(float32), then `*= gain` if any gain != 1, then
+            // `+= offset` if any offset != 0, each computed in float64 and stored as float32.
+            let any_gain = idx.iter().any(|&c| chans[c].gain != 1.0);
+            let any_off = idx.iter().any(|&c| chans[c].offset != 0.0);
             for (ci, &c) in idx.iter().enumerate() {
                 let ch = chans[c];
-                let raw_col = base.slice_axis(1, ci..ci + 1).to_f64();
+                let col = base.slice_axis(1, ci..ci + 1);
+                let (raw64, raw32) = (col.to_f64(), col.to_f32());
                 for (row, (&v64, &v32)) in f64s.column(ci).iter().zip(f32s.column(ci)).enumerate() {
-                    let raw = raw_col[[row, 0]];
+                    let raw = raw64[[row, 0]];
                     let want = raw * ch.gain + ch.offset;
                     let ok64 = v64 == want
                         || (v64.is_nan() && want.is_nan())
                         || (ch.gain == 1.0 && ch.offset == 0.0 && v64 == raw);
-                    let ulp = f64::from(f32::EPSILON) * v64.abs().max(f64::from(f32::MIN_POSITIVE));
-                    let ok32 = (f64::from(v32) - v64).abs() <= 2.0 * ulp
-                        || (v32.is_nan() && v64.is_nan())
-                        || (v64.is_infinite() && f64::from(v32) == v64);
+                    let mut want32 = raw32[[row, 0]];
+                    if any_gain {
+                        want32 = (f64::from(want32) * ch.gain) as f32;
+                    }
+                    if any_off {
+                        want32 = (f64::from(want32) + ch.offset) as f32;
+                    }
+                    let ok32 =
+                        v32.to_bits() == want32.to_bits() || (v32.is_nan() && want32.is_nan());
                     if !(ok64 && ok32) {
-                        r.fail(RESCALE, format!("stream {k} channel {c} sample {row}: raw {raw} -> f64 {v64} (want {want}), f32 {v32}"));
+                        r.fail(RESCALE, format!("stream {k} channel {c} sample {row}: raw {raw} -> f64 {v64} (want {want}), f32 {v32} (want {want32}, neo's rounding)"));
                         return;
                     }
                 }

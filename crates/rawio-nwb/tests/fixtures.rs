@@ -1,0 +1,369 @@
+//! Generated fixtures (testdata/generate/nwb_fixtures.py) against their nwb_dump.py goldens,
+//! plus concrete values of the RawIO mapping and the object API.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::*;
+use rawio_core::{ChannelSelection, ErrorKind, EventKind, RawIO, TimeWindow};
+use rawio_nwb::{ColumnData, NwbFile, NwbReader, ObjectKind};
+
+#[test]
+fn goldens() {
+    for (name, want) in [
+        ("ecephys.nwb", (6, 5, 2)),
+        ("external_link.nwb", (1, 0, 0)),
+        ("latest.h5", (2, 2, 0)),
+        ("lzf.h5", (1, 0, 0)),
+        ("bare_units.h5", (0, 3, 0)),
+    ] {
+        let got = check_truth(&fixture(name), &golden(name));
+        println!("{name}: {got:?}");
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+#[test]
+fn ecephys_signals_scaling_and_channels() {
+    let r = NwbReader::open(fixture("ecephys.nwb")).unwrap();
+    let h = r.header();
+    let ids: Vec<&str> = h.signal_streams.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "/acquisition/ElectricalSeries",
+            "/processing/ecephys/LFP/LFP",
+            "/stimulus/presentation/stim"
+        ]
+    );
+    let ch = h.stream_channels(0).unwrap();
+    // electrodes table rows 2..9 -> ids 202..209, names from `channel_name`
+    assert_eq!(ch[0].id, "202");
+    assert_eq!(ch[0].name, "ch02");
+    assert_eq!(ch[7].id, "209");
+    assert_eq!(ch[0].units, "V");
+    assert_eq!(ch[0].annotations["electrode_row"], 2);
+    assert_eq!(ch[0].annotations["location"], "CA1");
+    assert_eq!(ch[5].gain, 1.95e-7 * f64::from(1.4f32));
+    assert_eq!(ch[5].offset, -1.5e-5);
+    // volts(100, 5) = 78 * 1.95e-7 * 1.4f32 - 1.5e-5
+    let raw = r
+        .analogsignal_chunk(
+            0,
+            0,
+            0,
+            Some(100),
+            Some(101),
+            &ChannelSelection::Indexes(vec![5]),
+        )
+        .unwrap();
+    assert_eq!(raw.as_typed::<i16>().unwrap()[[0, 0]], 78);
+    let v = r
+        .rescale_signal_f64(&raw, 0, &ChannelSelection::Indexes(vec![5]))
+        .unwrap();
+    assert!((v[[0, 0]] - (78.0 * 1.95e-7 * 1.4 - 1.5e-5)).abs() < 1e-12);
+    assert_eq!(r.signal_t_start(0, 0, 0).unwrap(), 0.5);
+    assert_eq!(r.signal_size(0, 0, 0).unwrap(), 30000);
+    // LFP: rows [0, 1, 7, 9]
+    let lfp: Vec<&str> = h
+        .stream_channels(1)
+        .unwrap()
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(lfp, ["200", "201", "207", "209"]);
+    let x = r
+        .analogsignal_chunk(
+            0,
+            0,
+            1,
+            Some(7),
+            Some(8),
+            &ChannelSelection::Indexes(vec![2]),
+        )
+        .unwrap();
+    assert_eq!(x.as_typed::<f32>().unwrap()[[0, 0]], 9.987908e-07);
+    // stim: plain TimeSeries, channel id/name = column index, unit kept, conversion as gain
+    let st = h.stream_channels(2).unwrap();
+    assert_eq!(
+        (st[0].id.as_str(), st[0].name.as_str(), st[0].units.as_str()),
+        ("0", "0", "V")
+    );
+    assert_eq!(st[0].gain, 0.001);
+    // segment spans stim (0.25) .. LFP end (0.5 + 1500 / 1000)
+    assert_eq!(
+        (
+            r.segment_t_start(0, 0).unwrap(),
+            r.segment_t_stop(0, 0).unwrap()
+        ),
+        (0.25, 2.0)
+    );
+    let seg = &h.blocks[0].segments[0].annotations;
+    assert_eq!(
+        seg["timestamps_series"][0]["path"],
+        "/acquisition/temperature"
+    );
+    assert_eq!(seg["other_series"][0]["path"], "/acquisition/video_like");
+    let b = &h.blocks[0].annotations;
+    assert_eq!(b["identifier"], "rawio-nwb-ecephys");
+    assert_eq!(b["session_start_time"], "2024-05-17T09:30:00.123000+02:00");
+    assert_eq!(b["subject_species"], "Mus musculus");
+}
+
+#[test]
+fn ecephys_units() {
+    let r = NwbReader::open(fixture("ecephys.nwb")).unwrap();
+    let h = r.header();
+    let ids: Vec<&str> = h.spike_channels.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["10", "11", "12", "13", "14"]);
+    assert_eq!(h.spike_channels[0].name, "unit10");
+    let counts: Vec<u64> = (0..5).map(|u| r.spike_count(0, 0, u).unwrap()).collect();
+    assert_eq!(counts, [40, 0, 1, 5, 120]);
+    // unit 13 was stored unsorted: sorted, with a warning
+    let t = r.rescale_spike_timestamps(&r.spike_timestamps(0, 0, 3, TimeWindow::ALL).unwrap());
+    assert_eq!(t.to_vec(), [0.6, 0.7, 0.9, 1.1, 1.3]);
+    let a = &h.spike_channels[3].annotations;
+    assert!(a["warning"].as_str().unwrap().contains("not sorted"));
+    assert_eq!(a["quality"], "good");
+    assert_eq!(a["electrodes"], serde_json::json!([6, 7]));
+    assert_eq!(a["electrode_ids"], serde_json::json!([206, 207]));
+    assert_eq!(
+        a["obs_intervals"],
+        serde_json::json!([[0.5, 1.0], [1.0, 1.5]])
+    );
+    assert_eq!(a["waveform_mean"].as_array().unwrap().len(), 20);
+    assert!(h.spike_channels[1].annotations.get("warning").is_none());
+    // one-spike unit
+    let t = r.rescale_spike_timestamps(&r.spike_timestamps(0, 0, 2, TimeWindow::ALL).unwrap());
+    assert_eq!(t.to_vec(), [1.0]);
+    // waveforms follow the sort: sorted spike 0 (0.6 s) is stored spike 1 (rows 43, 44)
+    let wf = r
+        .spike_raw_waveforms(0, 0, 3, TimeWindow::ALL)
+        .unwrap()
+        .unwrap();
+    assert_eq!(wf.shape(), [5, 2, 20]);
+    let w = wf.as_typed::<f32>().unwrap();
+    assert_eq!(w[[0, 0, 0]], -1.0386541);
+    assert_eq!(w[[0, 1, 0]], -0.47410232);
+    assert_eq!(h.spike_channels[3].wf_sampling_rate, 30000.0);
+    assert_eq!(h.spike_channels[3].wf_units, "V");
+    let empty = r.spike_raw_waveforms(0, 0, 1, TimeWindow::ALL).unwrap();
+    assert!(empty.is_none_or(|w| w.shape()[0] == 0));
+    // window + waveforms stay aligned
+    let wf = r
+        .spike_raw_waveforms(0, 0, 3, TimeWindow::between(0.65, 1.0))
+        .unwrap()
+        .unwrap();
+    assert_eq!(wf.shape(), [2, 2, 20]);
+}
+
+#[test]
+fn ecephys_events_and_epochs() {
+    let r = NwbReader::open(fixture("ecephys.nwb")).unwrap();
+    let h = r.header();
+    let names: Vec<(&str, EventKind)> = h
+        .event_channels
+        .iter()
+        .map(|e| (e.name.as_str(), e.kind))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("epochs", EventKind::Epoch),
+            ("trials", EventKind::Epoch),
+            ("notes", EventKind::Event),
+            ("rewards", EventKind::Event)
+        ]
+    );
+    let ep = r.event_timestamps(0, 0, 0, TimeWindow::ALL).unwrap();
+    assert_eq!(ep.labels, ["baseline,quiet", "task", ""]);
+    assert_eq!(
+        r.rescale_event_timestamps(&ep.timestamps, 0).to_vec(),
+        [0.5, 1.0, 1.5]
+    );
+    let d = r
+        .rescale_epoch_durations(ep.durations.as_ref().unwrap(), 0)
+        .to_vec();
+    assert!((d[2] - 0.1).abs() < 1e-12);
+    let tr = r.event_timestamps(0, 0, 1, TimeWindow::ALL).unwrap();
+    assert_eq!(tr.len(), 4);
+    assert_eq!(tr.labels, ["", "", "", ""]);
+    let notes = r.event_timestamps(0, 0, 2, TimeWindow::ALL).unwrap();
+    assert_eq!(notes.labels, ["start", "stim on", "stim off"]);
+    assert_eq!(
+        r.rescale_event_timestamps(&notes.timestamps, 2).to_vec(),
+        [0.6, 0.9, 1.2]
+    );
+    let rw = r.event_timestamps(0, 0, 3, TimeWindow::ALL).unwrap();
+    assert_eq!(rw.labels, ["small", "large"]);
+    assert_eq!(
+        r.rescale_event_timestamps(&rw.timestamps, 3).to_vec(),
+        [0.7, 1.1]
+    );
+}
+
+#[test]
+fn links_filters_and_bare_units() {
+    // external link: the linked data reads as the target's data
+    let r = NwbReader::open(fixture("external_link.nwb")).unwrap();
+    assert_eq!(r.header().signal_streams[0].id, "/acquisition/linked_raw");
+    let a = stream_sums(&r, 0, 4096);
+    let t = NwbReader::open(fixture("ecephys.nwb")).unwrap();
+    assert_eq!(a, stream_sums(&t, 0, 4096));
+    // a missing link target is an error naming it
+    let e = NwbReader::open(fixture("missing_link.nwb"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("does_not_exist.nwb"), "{e}");
+    // LZF (h5py filter 32000) decodes; the same file claiming Blosc (32001) is refused by name
+    let r = NwbReader::open(fixture("lzf.h5")).unwrap();
+    let c = r
+        .analogsignal_chunk(0, 0, 0, Some(3990), Some(4000), &ChannelSelection::All)
+        .unwrap();
+    assert_eq!(c.as_typed::<i16>().unwrap()[[9, 0]], 3999 / 7);
+    assert_eq!(r.header().signal_channels[0].units, "mV");
+    let r = NwbReader::open(fixture("blosc.h5")).unwrap();
+    let e = r
+        .analogsignal_chunk(0, 0, 0, Some(0), Some(10), &ChannelSelection::All)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
+    assert!(e.to_string().contains("HDF5 filter 32001"), "{e}");
+    assert!(
+        e.to_string().contains("/acquisition/lzf_series/data"),
+        "{e}"
+    );
+    // libver latest (superblock v3), gzip + fletcher32, fixed-length nwb_version, u64 index
+    let r = NwbReader::open(fixture("latest.h5")).unwrap();
+    let h = r.header();
+    assert_eq!(h.blocks[0].annotations["nwb_version"], "2.5.0");
+    assert_eq!(h.stream_channels(0).unwrap()[0].gain, 0.5);
+    assert_eq!(r.signal_t_start(0, 0, 0).unwrap(), 2.0);
+    let ids: Vec<&str> = h.spike_channels.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["3", "1"]);
+    assert_eq!(r.spike_count(0, 0, 1).unwrap(), 3);
+    // SpikeLab bare units: no ids (0..n), an empty unit, an unsorted unit
+    let r = NwbReader::open(fixture("bare_units.h5")).unwrap();
+    let h = r.header();
+    assert_eq!(h.spike_channels.len(), 3);
+    assert_eq!(h.spike_channels[2].id, "2");
+    assert_eq!(r.spike_count(0, 0, 1).unwrap(), 0);
+    let t = r.rescale_spike_timestamps(&r.spike_timestamps(0, 0, 2, TimeWindow::ALL).unwrap());
+    assert_eq!(t.to_vec(), [0.05, 0.4, 0.9]);
+    assert_eq!(
+        (
+            r.segment_t_start(0, 0).unwrap(),
+            r.segment_t_stop(0, 0).unwrap()
+        ),
+        (0.05, 0.9)
+    );
+}
+
+#[test]
+fn object_api() {
+    let f = NwbFile::open(fixture("ecephys.nwb")).unwrap();
+    let keys: Vec<(&str, ObjectKind)> = f.keys();
+    let want = [
+        ("ElectricalSeries", ObjectKind::TimeSeries { ndim: 2 }),
+        ("notes", ObjectKind::AnnotationSeries),
+        ("temperature", ObjectKind::TimeSeries { ndim: 1 }),
+        ("video_like", ObjectKind::TimeSeries { ndim: 3 }),
+        ("rewards", ObjectKind::EventsTable),
+        ("electrodes", ObjectKind::Electrodes),
+        ("epochs", ObjectKind::TimeIntervals),
+        ("trials", ObjectKind::TimeIntervals),
+        ("LFP", ObjectKind::TimeSeries { ndim: 2 }),
+        ("stim", ObjectKind::TimeSeries { ndim: 1 }),
+        ("units", ObjectKind::Units),
+    ];
+    for w in want {
+        assert!(keys.contains(&w), "{w:?} not in {keys:?}");
+    }
+    assert_eq!(keys.len(), want.len());
+    assert_eq!(f.path_of("LFP"), Some("/processing/ecephys/LFP/LFP"));
+    assert_eq!(f.session()["identifier"], "rawio-nwb-ecephys");
+    // pynapple's get: both ends inclusive, raw int16, only 7 rows read
+    let es = f.series("ElectricalSeries").unwrap();
+    let c = es.get(0.5, 0.5002).unwrap();
+    assert_eq!(c.times.len(), 7);
+    assert_eq!(c.data.shape(), [7, 8]);
+    assert_eq!(c.data.dtype().name(), "int16");
+    assert_eq!(es.columns()[0], "202");
+    let (t, v) = es
+        .get_scaled(0.5 + 100.0 / 30000.0, 0.5 + 100.0 / 30000.0)
+        .unwrap();
+    assert_eq!(t.len(), 1);
+    assert!((v[[0, 5]] - (78.0 * 1.95e-7 * 1.4 - 1.5e-5)).abs() < 1e-12);
+    assert_eq!(es.index_range(-5.0, 0.4).unwrap(), 0..0);
+    assert_eq!(es.index_range(1.4999, 9.0).unwrap().end, 30000);
+    // timestamps series: loaded times, inclusive selection
+    let temp = f.series("temperature").unwrap();
+    let times = temp.times();
+    let c = temp.get(times[3], times[5]).unwrap();
+    assert_eq!(c.times, times[3..=5].to_vec());
+    // N-D
+    let vid = f.series("video_like").unwrap();
+    assert_eq!(vid.get(0.0, 0.1).unwrap().data.shape(), [2, 3, 2]);
+    // text series
+    assert_eq!(
+        f.series("notes").unwrap().read_strings().unwrap(),
+        ["start", "stim on", "stim off"]
+    );
+    // units: every column, ragged ones included
+    let u = f.units("units").unwrap();
+    assert_eq!(u.ids, [10, 11, 12, 13, 14]);
+    assert_eq!(u.resorted, [13]);
+    assert_eq!(u.spike_times[3], [0.6, 0.7, 0.9, 1.1, 1.3]);
+    assert_eq!(
+        u.table.column("amplitudes").unwrap().cell(2),
+        serde_json::json!([10.0])
+    );
+    assert_eq!(
+        u.table.column("snr").unwrap().cell(3),
+        serde_json::json!(13.0 / 3.0)
+    );
+    // doubly ragged waveforms: unit 12 has one spike on one electrode
+    let wf = u.table.column("waveforms").unwrap().cell(2);
+    assert_eq!(wf.as_array().unwrap().len(), 1);
+    assert_eq!(wf[0].as_array().unwrap().len(), 1);
+    assert_eq!(wf[0][0].as_array().unwrap().len(), 20);
+    // intervals with bool and text columns
+    let tr = f.intervals("trials").unwrap();
+    assert_eq!(tr.start, [0.5, 0.75, 1.0, 1.25]);
+    assert_eq!(
+        tr.table.column("correct").unwrap().data,
+        ColumnData::Bool(vec![false, true, false, true])
+    );
+    assert_eq!(tr.table.column("condition").unwrap().cell(1), "right");
+    let ep = f.intervals("epochs").unwrap();
+    assert_eq!(
+        ep.tags,
+        [
+            vec!["baseline".to_string(), "quiet".into()],
+            vec!["task".into()],
+            vec![]
+        ]
+    );
+    // compound TimeSeriesReferenceVectorData, references resolved to paths
+    assert_eq!(
+        ep.table.column("timeseries").unwrap().cell(0),
+        serde_json::json!([
+            {"idx_start": 0, "count": 15000, "timeseries": "/acquisition/ElectricalSeries"},
+            {"idx_start": 0, "count": 500, "timeseries": "/processing/ecephys/LFP/LFP"}
+        ])
+    );
+    assert_eq!(
+        ep.table.column("timeseries").unwrap().cell(2)[0]["idx_start"],
+        1000
+    );
+    // electrodes with groups
+    let el = f.electrodes().unwrap().unwrap();
+    assert_eq!(el.ids, (200..210).collect::<Vec<i64>>());
+    assert_eq!(
+        el.column("group").unwrap().cell(7),
+        "/general/extracellular_ephys/shank1"
+    );
+    let groups = f.electrode_groups().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[0].1["location"], "CA1");
+    assert!(f.series("units").is_err());
+    assert!(f.units("nope").is_err());
+}
