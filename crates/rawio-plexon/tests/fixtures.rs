@@ -56,7 +56,7 @@ fn matches_neo_where_neo_is_right() {
         ("v103_stereo", true),
     ] {
         let r = open(name);
-        let neo = (golden(&format!("{name}.neo.json")));
+        let neo = golden(&format!("{name}.neo.json"));
         assert_matches_dump(&r, &neo, &neo_ignores(gain_differs));
     }
 }

@@ -31,7 +31,7 @@ fn sixteen_spikes_lfp_matches_neo_and_the_blocks() {
     };
     assert_matches_dump(
         &r,
-        &(golden("16sp_lfp_with_2coords.neo.json")),
+        &golden("16sp_lfp_with_2coords.neo.json"),
         &neo_ignores(),
     );
     check_blocks_truth(&r, &golden("16sp_lfp_with_2coords.blocks.json"));
@@ -66,7 +66,7 @@ fn analog_only_matches_neo_and_the_blocks() {
     };
     assert_matches_dump(
         &r,
-        &(golden("opx141ch1to3analogOnly003.neo.json")),
+        &golden("opx141ch1to3analogOnly003.neo.json"),
         &neo_ignores(),
     );
     check_blocks_truth(&r, &golden("opx141ch1to3analogOnly003.blocks.json"));
