@@ -95,6 +95,32 @@ impl NpyHeader {
     }
 }
 
+/// The header of a version-1.0 `.npy` file holding a C-order array of `descr` (a numpy dtype
+/// string such as `"<i8"`) with `shape`, padded so the data starts on a 64-byte boundary. The
+/// data (little-endian) follows it. Used by fixture generators, benches and npz writers.
+pub fn header_bytes(descr: &str, shape: &[u64]) -> Vec<u8> {
+    let shape_txt = match shape {
+        [n] => format!("({n},)"),
+        dims => format!(
+            "({})",
+            dims.iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let mut h = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape_txt}, }}");
+    while (10 + h.len() + 1) % 64 != 0 {
+        h.push(' ');
+    }
+    h.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    let len = u16::try_from(h.len()).unwrap_or(u16::MAX);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(h.as_bytes());
+    out
+}
+
 /// The text after `'key':` in a Python dict literal, up to the next top-level comma.
 fn dict_value<'t>(text: &'t str, key: &str) -> Option<&'t str> {
     let pos = text
@@ -251,31 +277,24 @@ impl NpyFile {
 mod tests {
     use super::*;
 
-    fn npy(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
-        let mut h = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-        while (10 + h.len() + 1) % 64 != 0 {
-            h.push(' ');
-        }
-        h.push('\n');
-        let mut out = b"\x93NUMPY\x01\x00".to_vec();
-        out.extend_from_slice(&(h.len() as u16).to_le_bytes());
-        out.extend_from_slice(h.as_bytes());
+    fn npy(descr: &str, shape: &[u64], data: &[u8]) -> Vec<u8> {
+        let mut out = header_bytes(descr, shape);
         out.extend_from_slice(data);
         out
     }
 
     #[test]
     fn parses_headers() {
-        let b = npy("<u8", "(3, 1)", &[]);
+        let b = npy("<u8", &[3, 1], &[]);
         let h = NpyHeader::parse(&b).unwrap();
         assert_eq!(h.dtype, Dtype::Uint64);
         assert_eq!(h.shape, vec![3, 1]);
         assert_eq!(h.data_offset % 64, 0);
         assert_eq!(
-            NpyHeader::parse(&npy("<f4", "()", &[])).unwrap().shape,
+            NpyHeader::parse(&npy("<f4", &[], &[])).unwrap().shape,
             Vec::<u64>::new()
         );
-        assert!(NpyHeader::parse(&npy(">i4", "(3,)", &[])).is_err());
+        assert!(NpyHeader::parse(&npy(">i4", &[3], &[])).is_err());
         assert!(NpyHeader::parse(b"\x93NUMPY\x01\x00\xff\xff{").is_err());
         assert!(NpyHeader::parse(b"garbage").is_err());
     }
@@ -285,11 +304,11 @@ mod tests {
         let data: Vec<u8> = [5i64, 7, 9].iter().flat_map(|v| v.to_le_bytes()).collect();
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.npy");
-        std::fs::write(&p, npy("<i8", "(3, 1)", &data)).unwrap();
+        std::fs::write(&p, npy("<i8", &[3, 1], &data)).unwrap();
         let f = NpyFile::open(&p, "test").unwrap();
         let a = f.raw_1d().unwrap();
         assert_eq!(a.as_typed::<i64>().unwrap().to_vec(), vec![5, 7, 9]);
-        std::fs::write(&p, npy("<i8", "(4,)", &data)).unwrap();
+        std::fs::write(&p, npy("<i8", &[4], &data)).unwrap();
         assert!(NpyFile::open(&p, "test").is_err());
     }
 }

@@ -24,21 +24,16 @@ fn n_spikes() -> u64 {
         .unwrap_or(20_000_000)
 }
 
-fn npy_header(descr: &str, shape: &str) -> Vec<u8> {
-    let mut h = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-    while (10 + h.len() + 1) % 64 != 0 {
-        h.push(' ');
-    }
-    h.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend_from_slice(&(h.len() as u16).to_le_bytes());
-    out.extend_from_slice(h.as_bytes());
-    out
-}
-
-fn write_npy(path: &Path, descr: &str, shape: &str, n: u64, mut value: impl FnMut(u64) -> Vec<u8>) {
+fn write_npy(
+    path: &Path,
+    descr: &str,
+    shape: &[u64],
+    n: u64,
+    mut value: impl FnMut(u64) -> Vec<u8>,
+) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    f.write_all(&npy_header(descr, shape)).unwrap();
+    f.write_all(&rawio_core::npy_header_bytes(descr, shape))
+        .unwrap();
     for i in 0..n {
         f.write_all(&value(i)).unwrap();
     }
@@ -62,38 +57,20 @@ fn folder() -> PathBuf {
     // sorted times: ~30 kHz, mean 4.5 samples apart (20 M spikes ≈ 50 min of recording)
     let mut t = 0i64;
     let mut clusters = Vec::with_capacity(n as usize);
-    write_npy(
-        &dir.join("spike_times.npy"),
-        "<i8",
-        &format!("({n},)"),
-        n,
-        |_| {
-            t += (rng() % 10) as i64;
-            clusters.push((rng() % CLUSTERS) as i32 * 2 + 1); // sparse odd ids
-            t.to_le_bytes().to_vec()
-        },
-    );
-    write_npy(
-        &dir.join("spike_clusters.npy"),
-        "<i4",
-        &format!("({n},)"),
-        n,
-        |i| clusters[i as usize].to_le_bytes().to_vec(),
-    );
-    write_npy(
-        &dir.join("spike_templates.npy"),
-        "<u4",
-        &format!("({n},)"),
-        n,
-        |i| ((clusters[i as usize] / 2) as u32).to_le_bytes().to_vec(),
-    );
-    write_npy(
-        &dir.join("amplitudes.npy"),
-        "<f8",
-        &format!("({n}, 1)"),
-        n,
-        |i| (10.0 + (i % 97) as f64).to_le_bytes().to_vec(),
-    );
+    write_npy(&dir.join("spike_times.npy"), "<i8", &[n], n, |_| {
+        t += (rng() % 10) as i64;
+        clusters.push((rng() % CLUSTERS) as i32 * 2 + 1); // sparse odd ids
+        t.to_le_bytes().to_vec()
+    });
+    write_npy(&dir.join("spike_clusters.npy"), "<i4", &[n], n, |i| {
+        clusters[i as usize].to_le_bytes().to_vec()
+    });
+    write_npy(&dir.join("spike_templates.npy"), "<u4", &[n], n, |i| {
+        ((clusters[i as usize] / 2) as u32).to_le_bytes().to_vec()
+    });
+    write_npy(&dir.join("amplitudes.npy"), "<f8", &[n, 1], n, |i| {
+        (10.0 + (i % 97) as f64).to_le_bytes().to_vec()
+    });
     std::fs::write(dir.join("params.py"), "dat_path = 'absent.dat'\nn_channels_dat = 384\ndtype = 'int16'\noffset = 0\nsample_rate = 30000.0\nhp_filtered = False\n").unwrap();
     std::fs::write(dir.join("done"), "").unwrap();
     dir
