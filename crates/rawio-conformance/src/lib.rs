@@ -6,7 +6,7 @@
 //!   rescale, spike time windows, waveforms, events) with its holes closed: chunked reads cover
 //!   the **whole** length of every stream with chunk sizes 1, 511, 512, 513, 1023, 1024, 1025
 //!   and 1 000 000; invalid arguments must be errors; two threads must read the same data.
-//! * [`assert_robust`]: truncated and byte-flipped copies of a fixture must never panic, hang or
+//! * [`assert_robust()`]: truncated and byte-flipped copies of a fixture must never panic, hang or
 //!   allocate beyond a budget proportional to the input.
 //! * [`dump_json`] and [`assert_matches_dump`]: the `rawio-dump/1` contract and a comparison
 //!   with golden dumps made by neo (`shared/oracle/neo_dump.py`).
@@ -58,7 +58,7 @@ macro_rules! install_allocation_budget {
     };
 }
 
-/// `assert_robust!(path, open)`: [`assert_robust`] with the allocation budget of
+/// `assert_robust!(path, open)`: [`assert_robust()`] with the allocation budget of
 /// [`install_allocation_budget!`] (which must be used in the same test file).
 #[macro_export]
 macro_rules! assert_robust {

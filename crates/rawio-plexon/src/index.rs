@@ -11,7 +11,7 @@ use crate::header::{BLOCK_EVENT, BLOCK_HEADER_SIZE, BLOCK_SLOW, BLOCK_SPIKE, Blo
 pub struct UnitIndex {
     /// Unit number (0 = unsorted).
     pub unit: u16,
-    /// Timestamps in ticks, sorted ascending (after [`Index::finish`]).
+    /// Timestamps in ticks, sorted ascending (after `Index::finish`).
     pub timestamps: Vec<u64>,
     /// Offsets of the waveform data (after the block header), in timestamp order.
     pub offsets: Vec<u64>,
@@ -22,7 +22,7 @@ pub struct UnitIndex {
 /// Spike blocks of one DSP channel number.
 #[derive(Debug, Clone, Default)]
 pub struct SpikeChannelIndex {
-    /// Units, in the order first seen (sorted by unit number in [`Index::finish`]).
+    /// Units, in the order first seen (sorted by unit number in `Index::finish`).
     pub units: Vec<UnitIndex>,
     /// `(NumberOfWaveforms, NumberOfWordsInWaveform)` of the channel's first block.
     pub wf_shape: Option<(u16, u16)>,
@@ -33,7 +33,7 @@ pub struct SpikeChannelIndex {
 /// Event blocks of one event channel number.
 #[derive(Debug, Clone, Default)]
 pub struct EventIndex {
-    /// Timestamps in ticks, sorted ascending (after [`Index::finish`]).
+    /// Timestamps in ticks, sorted ascending (after `Index::finish`).
     pub timestamps: Vec<u64>,
     /// Strobed values (the block's `Unit` field), in timestamp order.
     pub labels: Vec<u16>,
