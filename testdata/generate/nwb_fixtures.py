@@ -3,9 +3,17 @@
 
     PY=$(shared/oracle/setup.sh)
     $PY testdata/generate/nwb_fixtures.py            # writes testdata/nwb/*.nwb|h5
-    for f in testdata/nwb/*.nwb testdata/nwb/*.h5; do
-        $PY shared/oracle/nwb_dump.py "$f" --full > testdata/nwb/golden/$(basename "$f").json
+    DUMP=$PWD/../shared/oracle/nwb_dump.py; cd testdata/nwb
+    # goldens name their source file relative to its directory; missing_link.nwb and blosc.h5
+    # have none (nwb_dump.py cannot read them either)
+    for f in *.nwb *.h5 extlink/*.nwb; do
+        case $f in missing_link.nwb|blosc.h5) continue ;; esac
+        (cd "$(dirname "$f")" && $PY "$DUMP" "$(basename "$f")" --full) > "golden/$f.json"
     done
+
+Needs hdf5plugin (Zstd and Blosc fixtures), e.g. `pip install --target /tmp/h5plugin hdf5plugin`
+and PYTHONPATH=/tmp/h5plugin; nwb_dump.py then reads zstd.h5 with
+HDF5_PLUGIN_PATH=$(python -c 'import hdf5plugin; print(hdf5plugin.PLUGIN_PATH)').
 
 Files (pynwb 4.2 / hdmf 6.2 / h5py 3.16 unless said otherwise):
   ecephys.nwb       ElectricalSeries int16 30000x8 at 30 kHz, conversion/offset/channel_conversion,
@@ -15,12 +23,27 @@ Files (pynwb 4.2 / hdmf 6.2 / h5py 3.16 unless said otherwise):
                     an EventsTable; Units (empty unit, 1-spike unit, unsorted unit, text/float/ragged
                     columns, electrodes, obs_intervals, waveform_mean, doubly ragged waveforms);
                     trials (bool + text columns) and epochs (tags).
-  external_link.nwb /acquisition/linked_raw whose data is an HDF5 external link to ecephys.nwb.
+  extlink/          a linked pair in its own directory (so the robustness kit copies both):
+                    external_link.nwb, whose /acquisition/linked_raw/data is an HDF5 external link
+                    to extlink/raw.nwb's ElectricalSeries data and whose /acquisition/linked_series
+                    is an external link to that whole ElectricalSeries group; raw.nwb (int16
+                    3000x4 gzip, 10 kHz, starting at 0.5 s).
   missing_link.nwb  like external_link.nwb, but the link target file does not exist.
   latest.h5         h5py libver="latest" (superblock v3), NWB attributes written by hand: a regular
                     ElectricalSeries (gzip, fletcher32), an LZF-compressed TimeSeries, units.
   lzf.h5            default libver, one LZF TimeSeries (int16, 4000 samples at 500 Hz).
-  blosc.h5          lzf.h5's LZF filter id byte-patched to 32001 (Blosc): must be refused.
+  blosc.h5          a TimeSeries compressed with hdf5plugin.Blosc (filter 32001): must be refused.
+  zstd.h5           hdf5plugin.Zstd (filter 32015): an int16 TimeSeries (4000 at 500 Hz, chunks of
+                    500) and a float32 (600, 3) one with shuffle + Zstd, both compressible.
+  superblock_v1.h5, superblock_v2.h5
+                    superblock versions 1 (H5Pset_istore_k through ctypes) and 2 (libver v108):
+                    an int16 (3000, 2) gzip TimeSeries in chunks of 100 and a 2-unit table.
+  softlinks_earliest.h5, softlinks_latest.h5
+                    soft links in an old-style (symbol table) group and, with libver="latest" and
+                    more than 8 links, in a dense-link group: /acquisition/alias_head -> the
+                    SpatialSeries /processing/behavior/Position/head (the alias sorts first),
+                    /acquisition/events_b/timestamps -> /acquisition/events_a/timestamps (shared
+                    timestamps), /analysis/units_alias -> /units.
   --bench PATH      (not a fixture) the 240 MB gzip file of benches/read_chunks.rs.
   bare_units.h5     SpikeLab's export: /units/spike_times + spike_times_index, no NWB attributes.
 """
@@ -110,6 +133,10 @@ def ecephys(path):
     nwb.add_unit_column(name="amplitudes", description="per-spike amplitude", index=True)
     elec = {10: [2], 11: [3, 4], 12: [5], 13: [6, 7], 14: [8]}
     nsamp = 20
+    # observation intervals: overlapping (10), none (11), unsorted (12), touching (13), and one
+    # reaching past every other object of the file (14: the segment ends at 2.5 because of it)
+    obs = {10: [[0.5, 0.8], [0.7, 1.0], [1.2, 1.5]], 11: np.zeros((0, 2)), 12: [[1.5, 1.6], [0.9, 1.1]],
+           13: [[0.5, 1.0], [1.0, 1.5]], 14: [[0.5, 2.5]]}
     for uid, st in spikes.items():
         k = len(elec[uid])
         wf = rng.normal(0, 1, (len(st), k, nsamp)).astype(np.float32)
@@ -117,7 +144,7 @@ def ecephys(path):
         # each a list of per-electrode waveforms
         nwb.add_unit(id=uid, spike_times=st, quality=["good", "noise", "mua", "good", "good"][uid - 10],
                      snr=float(uid) / 3.0, amplitudes=list(np.round(st * 10, 3)),
-                     electrodes=elec[uid], obs_intervals=[[0.5, 1.0], [1.0, 1.5]] if uid != 14 else [[0.5, 1.5]],
+                     electrodes=elec[uid], obs_intervals=obs[uid],
                      waveform_mean=np.full(nsamp, uid, dtype=np.float32),
                      waveforms=wf)
     nwb.add_trial_column(name="correct", description="correct answer")
@@ -168,6 +195,17 @@ def latest(path):
         d.attrs["unit"] = "volts"
         st = g.create_dataset("starting_time", data=2.0)
         st.attrs["rate"] = np.float32(1000.0)
+        # an electrodes table with a `label` column (no `channel_name`) and int32 ids; the
+        # series uses rows [2, 0, 1] (uint8 region)
+        el = f.create_group("general/extracellular_ephys/electrodes")
+        el.attrs["neurodata_type"] = "DynamicTable"
+        el.attrs["colnames"] = np.array(["label", "location"], dtype=h5py.string_dtype())
+        el.create_dataset("id", data=np.array([10, 11, 12], dtype=np.int32))
+        el.create_dataset("label", data=np.array(["a", "b", "c"], dtype=h5py.string_dtype()))
+        el.create_dataset("location", data=np.array(["CA3"] * 3, dtype=h5py.string_dtype()))
+        er = g.create_dataset("electrodes", data=np.array([2, 0, 1], dtype=np.uint8))
+        er.attrs["neurodata_type"] = "DynamicTableRegion"
+        er.attrs["table"] = el.ref
         # compressible data, so every LZF chunk is really compressed
         lz = f.create_group("acquisition/lzf_series")
         lz.attrs["neurodata_type"] = "TimeSeries"
@@ -196,16 +234,141 @@ def lzf_earliest(path):
         st.attrs["rate"] = 500.0
 
 
-def patch_filter(src, dst, old=32000, new=32001):
-    """Copy src to dst replacing the filter id `old` in the filter pipeline message."""
-    raw = bytearray(open(src, "rb").read())
-    needle = old.to_bytes(2, "little")
-    hits = [i for i in range(len(raw) - 1) if raw[i:i + 2] == needle]
-    # the pipeline message: id (2), name length (2), flags (2), n client values (2), "lzf\0..."
-    hits = [i for i in hits if b"lzf" in raw[i + 2:i + 16]]
-    assert len(hits) == 1, hits
-    raw[hits[0]:hits[0] + 2] = new.to_bytes(2, "little")
-    open(dst, "wb").write(bytes(raw))
+def nwb_root(f, identifier):
+    """The NWB root attributes and required datasets, written by hand."""
+    f.attrs["neurodata_type"] = "NWBFile"
+    f.attrs["namespace"] = "core"
+    f.attrs["nwb_version"] = "2.8.0"
+    f["identifier"] = identifier
+    f["session_description"] = "rawio-nwb fixture"
+    f["session_start_time"] = "2024-05-17T09:30:00+02:00"
+
+
+def regular_series(parent, name, data, start, rate, unit="a.u.", ntype="TimeSeries", **kw):
+    g = parent.create_group(name)
+    g.attrs["neurodata_type"] = ntype
+    g.attrs["namespace"] = "core"
+    d = g.create_dataset("data", data=data, **kw)
+    d.attrs["unit"] = unit
+    d.attrs["conversion"] = 1.0
+    st = g.create_dataset("starting_time", data=float(start))
+    st.attrs["rate"] = float(rate)
+    st.attrs["unit"] = "seconds"
+    return g
+
+
+def zstd(path):
+    """hdf5plugin's Zstd (filter 32015) on compressible data, with and without shuffle."""
+    import hdf5plugin
+    with h5py.File(path, "w") as f:
+        nwb_root(f, "rawio-nwb-zstd")
+        acq = f.create_group("acquisition")
+        regular_series(acq, "zstd_series", (np.arange(4000) // 7).astype(np.int16), 1.0, 500.0,
+                       unit="mV", chunks=(500,), **hdf5plugin.Zstd(clevel=5))
+        t = np.arange(600)[:, None] / 600.0
+        x = np.round(np.hstack([np.sin(2 * np.pi * t), np.cos(2 * np.pi * t), t]) * 64) / 64
+        regular_series(acq, "zstd_shuffle", x.astype(np.float32), 0.5, 200.0, unit="volts",
+                       chunks=(200, 3), shuffle=True, **hdf5plugin.Zstd(clevel=3))
+    with h5py.File(path, "r") as f:  # the filters really are in the pipeline
+        for n in ("zstd_series", "zstd_shuffle"):
+            plist = f[f"acquisition/{n}/data"].id.get_create_plist()
+            ids = [plist.get_filter(i)[0] for i in range(plist.get_nfilters())]
+            assert 32015 in ids, ids
+
+
+def blosc(path):
+    """hdf5plugin's Blosc (filter 32001): not decoded by rawio-nwb, refused by name."""
+    import hdf5plugin
+    with h5py.File(path, "w") as f:
+        nwb_root(f, "rawio-nwb-blosc")
+        regular_series(f.create_group("acquisition"), "blosc_series",
+                       (np.arange(4000) // 7).astype(np.int16), 1.0, 500.0, chunks=(500,),
+                       **hdf5plugin.Blosc(cname="lz4", clevel=5))
+
+
+def softlinks(path, libver):
+    """Soft links to a group, a dataset and a table. libver="earliest": old-style groups (symbol
+    tables); "latest": /acquisition holds more than 8 links, so they are stored densely
+    (fractal heap + v2 B-tree)."""
+    with h5py.File(path, "w", libver=libver) as f:
+        nwb_root(f, f"rawio-nwb-softlinks-{libver}")
+        pos = f.create_group("processing/behavior/Position")
+        x = np.stack([np.linspace(0, 1, 200), np.linspace(1, 0, 200)], axis=1)
+        regular_series(pos, "head", x, 0.0, 50.0, unit="m", ntype="SpatialSeries")
+        acq = f.create_group("acquisition")
+        for i in range(10 if libver == "latest" else 2):
+            regular_series(acq, f"series{i:02d}", (np.arange(50) * (i + 1)).astype(np.int16),
+                           0.1 * i, 100.0)
+        acq["alias_head"] = h5py.SoftLink("/processing/behavior/Position/head")
+        for name in ("events_a", "events_b"):
+            g = acq.create_group(name)
+            g.attrs["neurodata_type"] = "TimeSeries"
+            g.create_dataset("data", data=np.arange(20, dtype=np.float64) + (name == "events_b"))
+        ts = acq["events_a"].create_dataset("timestamps", data=np.linspace(0.5, 3.5, 20))
+        ts.attrs["unit"] = "seconds"
+        acq["events_b"]["timestamps"] = h5py.SoftLink("/acquisition/events_a/timestamps")
+        u = f.create_group("units")
+        u.attrs["neurodata_type"] = "Units"
+        u.attrs["colnames"] = np.array(["spike_times"], dtype=h5py.string_dtype())
+        u.create_dataset("id", data=np.array([5, 6], dtype=np.int64))
+        u.create_dataset("spike_times", data=np.array([0.25, 1.0, 2.0]))
+        u.create_dataset("spike_times_index", data=np.array([2, 3], dtype=np.uint8))
+        f.create_group("analysis")["units_alias"] = h5py.SoftLink("/units")
+    with h5py.File(path, "r") as f:
+        acq = f["acquisition"]
+        assert isinstance(acq.get("alias_head", getlink=True), h5py.SoftLink)
+        if libver == "latest":
+            assert len(acq) > 8
+
+
+def superblock_file(path, version):
+    """A small NWB-shaped file with superblock `version` 1 or 2 (v0 is h5py's default, v3 is
+    libver="latest"): a chunked gzip TimeSeries (the chunk B-tree is what superblock v1's
+    indexed-storage K changes) and a units table. v1 needs H5Pset_istore_k, which h5py does
+    not wrap: it is called on h5py's own libhdf5 through ctypes."""
+    import ctypes
+    import glob
+    from h5py import h5f, h5p
+    if version == 1:
+        libdir = os.path.join(os.path.dirname(h5py.__file__), "..", "h5py.libs")
+        libs = glob.glob(os.path.join(libdir, "libhdf5-*")) or ["libhdf5.so"]
+        lib = ctypes.CDLL(libs[0])
+        fcpl = h5p.create(h5p.FILE_CREATE)
+        assert lib.H5Pset_istore_k(ctypes.c_int64(fcpl.id), ctypes.c_uint(64)) >= 0
+        fapl = h5p.create(h5p.FILE_ACCESS)
+        fapl.set_libver_bounds(h5f.LIBVER_EARLIEST, h5f.LIBVER_V18)
+        f = h5py.File(h5f.create(path.encode(), h5f.ACC_TRUNC, fcpl=fcpl, fapl=fapl))
+    else:
+        f = h5py.File(path, "w", libver=("v108", "v108"))
+    with f:
+        nwb_root(f, f"rawio-nwb-superblock-v{version}")
+        data = ((np.arange(6000) % 200) - 100).astype(np.int16).reshape(3000, 2)
+        regular_series(f.create_group("acquisition"), "series", data, 0.25, 1000.0,
+                       unit="volts", chunks=(100, 2), compression="gzip")
+        u = f.create_group("units")
+        u.attrs["neurodata_type"] = "Units"
+        u.create_dataset("id", data=np.array([1, 2], dtype=np.int16))
+        u.create_dataset("spike_times", data=np.array([0.5, 1.5, 2.5]))
+        u.create_dataset("spike_times_index", data=np.array([1, 3], dtype=np.uint16))
+    with open(path, "rb") as fh:
+        assert fh.read(9)[8] == version, path
+
+
+def extlink_pair(directory):
+    """raw.nwb (a small gzip ElectricalSeries) and external_link.nwb linking to it."""
+    os.makedirs(directory, exist_ok=True)
+    rng = np.random.default_rng(11)
+    with h5py.File(os.path.join(directory, "raw.nwb"), "w") as f:
+        nwb_root(f, "rawio-nwb-extlink-target")
+        data = (np.sin(np.arange(3000) / 50.0)[:, None] * 500
+                + rng.normal(0, 20, (3000, 4))).astype(np.int16)
+        regular_series(f.create_group("acquisition"), "ElectricalSeries", data, 0.5, 10000.0,
+                       unit="volts", ntype="ElectricalSeries", chunks=(1000, 4),
+                       compression="gzip")
+    external_link(os.path.join(directory, "external_link.nwb"), "raw.nwb", "linked_raw")
+    with h5py.File(os.path.join(directory, "external_link.nwb"), "a") as f:
+        f["acquisition/linked_series"] = h5py.ExternalLink("raw.nwb",
+                                                           "/acquisition/ElectricalSeries")
 
 
 def bare_units(path):
@@ -242,11 +405,16 @@ def main():
         return
     os.makedirs(os.path.join(OUT, "golden"), exist_ok=True)
     ecephys(os.path.join(OUT, "ecephys.nwb"))
-    external_link(os.path.join(OUT, "external_link.nwb"), "ecephys.nwb", "linked_raw")
+    extlink_pair(os.path.join(OUT, "extlink"))
     external_link(os.path.join(OUT, "missing_link.nwb"), "does_not_exist.nwb", "linked_raw")
     latest(os.path.join(OUT, "latest.h5"))
     lzf_earliest(os.path.join(OUT, "lzf.h5"))
-    patch_filter(os.path.join(OUT, "lzf.h5"), os.path.join(OUT, "blosc.h5"))
+    blosc(os.path.join(OUT, "blosc.h5"))
+    zstd(os.path.join(OUT, "zstd.h5"))
+    superblock_file(os.path.join(OUT, "superblock_v1.h5"), 1)
+    superblock_file(os.path.join(OUT, "superblock_v2.h5"), 2)
+    softlinks(os.path.join(OUT, "softlinks_earliest.h5"), "earliest")
+    softlinks(os.path.join(OUT, "softlinks_latest.h5"), "latest")
     bare_units(os.path.join(OUT, "bare_units.h5"))
 
 

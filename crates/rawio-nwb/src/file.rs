@@ -1,6 +1,6 @@
 //! [`NwbFile`]: the lazy NWB object API (pynapple's `NWBFile`, with raw *and* scaled data).
 
-use crate::h5::{Elem, H5File};
+use crate::h5::{Dataset, Elem, H5File};
 use crate::model::{self, SeriesInfo, TimeAxis};
 use crate::table::{self, ColumnData, Table};
 use ndarray::{ArrayD, IxDyn};
@@ -8,6 +8,7 @@ use rawio_core::{Annotations, Dtype, Error, RawArray, Result};
 use serde_json::Value;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// What an NWB object converts to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,7 +181,9 @@ impl NwbFile {
         &self.session
     }
 
-    /// A lazy TimeSeries (timestamps, if any, are loaded; data is not).
+    /// A lazy TimeSeries: nothing is read (neither data nor explicit timestamps) until asked
+    /// for; [`Series::get`] reads only the rows it returns and finds them with a binary search
+    /// over the timestamps on disk.
     pub fn series(&self, key: &str) -> Result<Series> {
         let e = self.entry_or_err(key)?;
         let info = self
@@ -190,9 +193,7 @@ impl NwbFile {
             .ok_or_else(|| Error::invalid(format!("{key} is a {:?}, not a TimeSeries", e.kind)))?
             .clone();
         let timestamps = match &info.time {
-            Some(TimeAxis::Timestamps { path, .. }) => {
-                Some(self.h.read_f64(&self.h.dataset(path)?, path)?)
-            }
+            Some(TimeAxis::Timestamps { path, .. }) => Some((path.clone(), self.h.dataset(path)?)),
             _ => None,
         };
         let columns = self.series_columns(&info)?;
@@ -200,6 +201,7 @@ impl NwbFile {
             h: self.h.clone(),
             info,
             timestamps,
+            loaded: OnceLock::new(),
             columns,
         })
     }
@@ -266,11 +268,13 @@ impl NwbFile {
             }
             spike_times.push(v);
         }
+        let time_support = (0..t.rows()).map(|r| model::obs_support(&t, r)).collect();
         Ok(Units {
             path: e.path.clone(),
             ids: t.ids.clone(),
             spike_times,
             resorted,
+            time_support,
             table: t,
         })
     }
@@ -352,7 +356,10 @@ impl NwbFile {
 pub struct Series {
     h: H5File,
     info: SeriesInfo,
-    timestamps: Option<Vec<f64>>,
+    /// Explicit timestamps (path, dataset), read on demand.
+    timestamps: Option<(String, Dataset)>,
+    /// Every timestamp, once [`Series::times`] loaded them.
+    loaded: OnceLock<Vec<f64>>,
     columns: Vec<String>,
 }
 
@@ -444,10 +451,11 @@ impl Series {
         &self.info.attrs
     }
 
-    /// Time of sample `i` in seconds (`starting_time + i / rate`, or `timestamps[i]`).
+    /// Time of sample `i` in seconds (`starting_time + i / rate`, or `timestamps[i]`, read
+    /// from disk unless [`Series::times`] loaded them). None past the end or on a read error.
     pub fn time(&self, i: u64) -> Option<f64> {
         match (&self.info.time, &self.timestamps) {
-            (_, Some(ts)) => usize::try_from(i).ok().and_then(|i| ts.get(i).copied()),
+            (_, Some(_)) => self.read_times(i..i.checked_add(1)?).ok()?.first().copied(),
             (Some(TimeAxis::Regular { start, rate }), None) => {
                 (i < self.len()).then(|| start + i as f64 / rate)
             }
@@ -455,16 +463,68 @@ impl Series {
         }
     }
 
-    /// Every sample time (computed or loaded).
+    /// Number of rows that have a time: the data length, or fewer when the timestamps are
+    /// shorter than the data.
+    fn timed_len(&self) -> u64 {
+        match &self.info.time {
+            Some(TimeAxis::Timestamps { count, .. }) => self.len().min(*count),
+            Some(TimeAxis::Regular { .. }) => self.len(),
+            None => 0,
+        }
+    }
+
+    /// The times of rows `rows` (computed, or read from the timestamps dataset: only those
+    /// values are read).
+    pub fn read_times(&self, rows: Range<u64>) -> Result<Vec<f64>> {
+        match (&self.info.time, &self.timestamps) {
+            (_, Some((path, ds))) => {
+                if let Some(all) = self.loaded.get() {
+                    let (a, b) = (
+                        usize::try_from(rows.start).unwrap_or(usize::MAX),
+                        usize::try_from(rows.end).unwrap_or(usize::MAX),
+                    );
+                    return all.get(a..b).map(<[f64]>::to_vec).ok_or_else(|| {
+                        Error::out_of_range("timestamp", rows.end, all.len() as u64 + 1)
+                    });
+                }
+                Ok(self
+                    .h
+                    .read_rows(ds, path, rows.start, rows.end, None)?
+                    .to_f64()
+                    .iter()
+                    .copied()
+                    .collect())
+            }
+            (Some(TimeAxis::Regular { start, rate }), None) => {
+                if rows.end > self.len() || rows.start > rows.end {
+                    return Err(Error::out_of_range("sample", rows.end, self.len() + 1));
+                }
+                Ok(rows.map(|i| start + i as f64 / rate).collect())
+            }
+            _ => Err(Error::invalid(format!(
+                "{} has no time axis",
+                self.info.path
+            ))),
+        }
+    }
+
+    /// Every sample time: computed for a regular series; for explicit timestamps, read once
+    /// (the first call reads the whole dataset) and kept. Empty when they cannot be read (use
+    /// [`Series::read_times`] to see the error).
     pub fn times(&self) -> Vec<f64> {
         match &self.timestamps {
-            Some(ts) => ts.clone(),
+            Some((path, ds)) => self
+                .loaded
+                .get_or_init(|| self.h.read_f64(ds, path).unwrap_or_default())
+                .clone(),
             None => (0..self.len()).filter_map(|i| self.time(i)).collect(),
         }
     }
 
     /// The rows whose time `t` satisfies `start <= t <= end` (pynapple's `get`: both ends
-    /// inclusive). Timestamps must be sorted.
+    /// inclusive). For explicit timestamps this is a binary search over the dataset (about
+    /// 2 log2(n) single values read), so the timestamps must be sorted, as NWB requires;
+    /// [`Series::get`] checks the times it returns.
     pub fn index_range(&self, start: f64, end: f64) -> Result<Range<u64>> {
         let n = self.len();
         if start
@@ -473,18 +533,33 @@ impl Series {
         {
             return Ok(0..0);
         }
-        if let Some(ts) = &self.timestamps {
-            if !ts.windows(2).all(|w| w[0] <= w[1]) {
-                return Err(Error::unsupported(
-                    crate::h5::FORMAT_ID,
-                    format!(
-                        "time selection on {} (timestamps not sorted)",
-                        self.info.path
-                    ),
-                ));
-            }
-            let a = ts.partition_point(|&t| t < start) as u64;
-            let b = ts.partition_point(|&t| t <= end) as u64;
+        if self.timestamps.is_some() {
+            let n = self.timed_len();
+            // first row whose time makes `pred` false, for a predicate true then false
+            let search = |pred: &dyn Fn(f64) -> bool| -> Result<u64> {
+                let (mut lo, mut hi) = (0u64, n);
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    let t = self
+                        .read_times(mid..mid + 1)?
+                        .first()
+                        .copied()
+                        .unwrap_or(f64::NAN);
+                    if t.is_nan() {
+                        return Err(self
+                            .h
+                            .bad(&self.info.path, format!("timestamp {mid} is not a number")));
+                    }
+                    if pred(t) {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                Ok(lo)
+            };
+            let a = search(&|t| t < start)?;
+            let b = search(&|t| t <= end)?;
             return Ok(a..b.max(a));
         }
         let Some(TimeAxis::Regular { start: t0, rate }) = self.info.time else {
@@ -537,11 +612,21 @@ impl Series {
         self.h.read_strings(&self.info.data, &self.info.data_path)
     }
 
-    /// Raw rows with `start <= t <= end` and their times.
+    /// Raw rows with `start <= t <= end` and their times (only those rows and times are
+    /// read). Timestamps found unsorted in the selection are an error.
     pub fn get(&self, start: f64, end: f64) -> Result<SeriesChunk> {
         let r = self.index_range(start, end)?;
-        let data = self.read(r.clone())?;
-        let times = r.filter_map(|i| self.time(i)).collect();
+        let times = self.read_times(r.clone())?;
+        if !times.windows(2).all(|w| w[0] <= w[1]) || times.iter().any(|&t| t < start || t > end) {
+            return Err(Error::unsupported(
+                crate::h5::FORMAT_ID,
+                format!(
+                    "time selection on {} (timestamps not sorted)",
+                    self.info.path
+                ),
+            ));
+        }
+        let data = self.read(r)?;
         Ok(SeriesChunk { times, data })
     }
 
@@ -582,6 +667,10 @@ pub struct Units {
     pub spike_times: Vec<Vec<f64>>,
     /// Ids of units whose stored times were not sorted (sorted here).
     pub resorted: Vec<i64>,
+    /// Observation time support of each unit: the union of its `obs_intervals` (sorted,
+    /// overlapping and touching intervals merged), `None` when it has none (it is then
+    /// observed over the whole session). Spikes are not restricted to it.
+    pub time_support: Vec<Option<Vec<(f64, f64)>>>,
     /// The whole table (every column, ragged ones included).
     pub table: Table,
 }

@@ -21,6 +21,10 @@ pub(crate) const FORMAT_ID: &str = "nwb";
 
 /// HDF5 filter id of h5py's LZF.
 const FILTER_LZF: u16 = 32000;
+/// HDF5 filter id of Zstandard (hdf5plugin's `Zstd`).
+const FILTER_ZSTD: u16 = 32015;
+/// Largest decoded chunk accepted (also hdf5-reader's `max_chunk_bytes`).
+const MAX_CHUNK_BYTES: usize = 128 << 20;
 
 /// An HDF5 dataset handle (cheap to clone, `Send + Sync`).
 pub(crate) type Dataset = hdf5_reader::Dataset;
@@ -198,6 +202,13 @@ fn registry() -> FilterRegistry {
                 .map_err(|e| hdf5_reader::error::Error::DecompressionError(format!("LZF: {e}")))
         }),
     );
+    r.register(
+        FILTER_ZSTD,
+        Box::new(|_desc, data, _elem| {
+            crate::zstd::decompress(data, MAX_CHUNK_BYTES)
+                .map_err(|e| hdf5_reader::error::Error::DecompressionError(format!("Zstd: {e}")))
+        }),
+    );
     r
 }
 
@@ -214,7 +225,7 @@ fn options(path: &Path, depth: usize, missing: Arc<Mutex<Vec<PathBuf>>>) -> Open
     OpenOptions::default()
         .with_filter_registry(registry())
         .with_max_read_bytes(max_read)
-        .with_max_chunk_bytes(128 << 20)
+        .with_max_chunk_bytes(MAX_CHUNK_BYTES)
         .with_external_link_resolver(Arc::new(LinkResolver {
             dir,
             opened: Mutex::new(HashMap::new()),
@@ -332,21 +343,9 @@ impl H5File {
                 }
             });
         }
-        // Names of compact soft links (aliases, listed at their target's own path).
-        let mut soft = HashSet::new();
-        // (only for groups of this file: an externally linked group's address is not ours)
-        if local && let Ok(h) = self.file.get_or_parse_header(g.address()) {
-            for m in &h.messages {
-                if let HdfMessage::Link(l) = m
-                    && matches!(
-                        l.target,
-                        hdf5_reader::messages::link::LinkTarget::Soft { .. }
-                    )
-                {
-                    soft.insert(l.name.clone());
-                }
-            }
-        }
+        // Names of the soft links (aliases, listed at their target's own path), whatever the
+        // link storage of the group (symbol table, compact link messages, dense links).
+        let soft = self.soft_link_names(g, local);
         let what = if path.is_empty() { "/" } else { path };
         let (groups, datasets) = g.members().map_err(|e| self.err(what, e))?;
         let mut items: Vec<(String, Option<Group>, Option<Dataset>)> = groups
@@ -383,6 +382,54 @@ impl H5File {
             }
         }
         Ok(())
+    }
+
+    /// The names of the soft links among the children of `g`, from every kind of group
+    /// storage: the symbol table of an old-style group (entries with cache type 2), compact
+    /// link messages and dense link storage (fractal heap indexed by a v2 B-tree). Best effort:
+    /// link storage that cannot be read contributes no name (the aliases are then walked like
+    /// hard links; `members()` reports the error itself).
+    fn soft_link_names(&self, g: &Group, local: bool) -> HashSet<String> {
+        use hdf5_reader::io::Cursor;
+        use hdf5_reader::messages::link::LinkTarget;
+        let mut soft = HashSet::new();
+        let storage = g.storage();
+        let (os, ls) = (g.offset_size(), g.length_size());
+        let header = if local {
+            self.file.get_or_parse_header(g.address()).ok()
+        } else {
+            // a group of an externally linked file: parse its header from that file
+            let limit = usize::try_from(storage.len()).unwrap_or(usize::MAX);
+            hdf5_reader::object_header::ObjectHeader::parse_at_storage_with_limit(
+                storage,
+                g.address(),
+                os,
+                ls,
+                limit,
+            )
+            .ok()
+            .map(Arc::new)
+        };
+        let Some(header) = header else {
+            return soft;
+        };
+        for m in &header.messages {
+            match m {
+                HdfMessage::Link(l) if matches!(l.target, LinkTarget::Soft { .. }) => {
+                    soft.insert(l.name.clone());
+                }
+                HdfMessage::SymbolTable(st) => {
+                    old_style_soft_links(storage, st, os, ls, &mut soft);
+                }
+                HdfMessage::LinkInfo(li)
+                    if !Cursor::is_undefined_offset(li.fractal_heap_address, os) =>
+                {
+                    dense_soft_links(storage, li, os, ls, &mut soft);
+                }
+                _ => {}
+            }
+        }
+        soft
     }
 
     /// The group at `path`.
@@ -723,6 +770,110 @@ impl H5File {
             }
             other => return Err(self.bad(what, format!("not a numeric dataset ({other:?})"))),
         })
+    }
+}
+
+/// Soft links of an old-style group: the symbol-table entries whose cache type is 2 (the
+/// scratch pad holds the link value), named through the group's local heap.
+fn old_style_soft_links(
+    storage: &dyn hdf5_reader::Storage,
+    st: &hdf5_reader::messages::symbol_table_msg::SymbolTableMessage,
+    os: u8,
+    ls: u8,
+    out: &mut HashSet<String>,
+) {
+    use hdf5_reader::io::Cursor;
+    let Ok(heap) =
+        hdf5_reader::local_heap::LocalHeap::parse_at_storage(storage, st.heap_address, os, ls)
+    else {
+        return;
+    };
+    let Ok(leaves) = hdf5_reader::btree_v1::collect_btree_v1_leaves_storage(
+        storage,
+        st.btree_address,
+        os,
+        ls,
+        None,
+        &[],
+        None,
+    ) else {
+        return;
+    };
+    let entry_len = 2 * usize::from(os) + 4 + 4 + 16;
+    for (_, addr) in leaves {
+        // SNOD: signature (4), version (1), reserved (1), number of symbols (u16), entries
+        let Ok(prefix) = storage.read_range(addr, 8) else {
+            continue;
+        };
+        let Some(n) = prefix
+            .as_ref()
+            .get(6..8)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+        else {
+            continue;
+        };
+        let Ok(bytes) = storage.read_range(addr, 8 + usize::from(n) * entry_len) else {
+            continue;
+        };
+        let Ok(node) = hdf5_reader::symbol_table::SymbolTableNode::parse(
+            &mut Cursor::new(bytes.as_ref()),
+            os,
+            ls,
+        ) else {
+            continue;
+        };
+        for e in node.entries.iter().filter(|e| e.cache_type == 2) {
+            if let Ok(name) = heap.get_string_storage(e.link_name_offset, storage) {
+                out.insert(name);
+            }
+        }
+    }
+}
+
+/// Soft links of a group with dense link storage: every link message of its fractal heap,
+/// found through the name-index v2 B-tree.
+fn dense_soft_links(
+    storage: &dyn hdf5_reader::Storage,
+    li: &hdf5_reader::messages::link_info::LinkInfoMessage,
+    os: u8,
+    ls: u8,
+    out: &mut HashSet<String>,
+) {
+    use hdf5_reader::btree_v2::{self, BTreeV2Record};
+    use hdf5_reader::io::Cursor;
+    use hdf5_reader::messages::link::{self, LinkTarget};
+    let Ok(heap) = hdf5_reader::fractal_heap::FractalHeap::parse_at_storage(
+        storage,
+        li.fractal_heap_address,
+        os,
+        ls,
+    ) else {
+        return;
+    };
+    let Ok(bt) =
+        btree_v2::BTreeV2Header::parse_at_storage(storage, li.btree_name_index_address, os, ls)
+    else {
+        return;
+    };
+    let Ok(records) =
+        btree_v2::collect_btree_v2_records_storage(storage, &bt, os, ls, None, &[], None)
+    else {
+        return;
+    };
+    for r in &records {
+        let (BTreeV2Record::LinkNameHash { heap_id, .. }
+        | BTreeV2Record::CreationOrder { heap_id, .. }) = r
+        else {
+            continue;
+        };
+        let Ok(bytes) = heap.get_object_storage(heap_id, storage, os, ls) else {
+            continue;
+        };
+        if let Ok(l) = link::parse(&mut Cursor::new(&bytes), os, ls, bytes.len())
+            && matches!(l.target, LinkTarget::Soft { .. })
+        {
+            out.insert(l.name);
+        }
     }
 }
 

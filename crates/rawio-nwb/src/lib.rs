@@ -31,12 +31,14 @@
 //! # HDF5 access
 //!
 //! Through `hdf5-reader` (no libhdf5), wrapped in one private adapter module. Supported:
-//! superblocks v0–v3, deflate, shuffle, fletcher32 and LZF (h5py's filter 32000, decoded
-//! here); soft links (listed once, at the target's own path); external links resolved
-//! relative to the linking file (a missing target is an error naming it); object
-//! references resolved to paths; vlen and fixed-length strings; bool enums; compounds; any
-//! integer width for ids and ragged indexes. Other filters (Zstd 32015, Blosc 32001, ...)
-//! give [`rawio_core::Error::Unsupported`] naming the filter and the dataset when the data is
+//! superblocks v0–v3, deflate, shuffle, fletcher32, LZF (h5py's filter 32000, decoded here)
+//! and Zstd (hdf5plugin's filter 32015, decoded with `ruzstd`); soft links in every kind of
+//! group storage (symbol tables, compact and dense links), each aliased object listed once,
+//! at its target's own path; external links resolved relative to the linking file (a
+//! missing target is an error naming it); object references resolved to paths; vlen and
+//! fixed-length strings; bool enums; compounds; any integer width for ids and ragged
+//! indexes. Other filters (Blosc 32001, LZ4 32004, bitshuffle 32008, ...) give
+//! [`rawio_core::Error::Unsupported`] naming the filter and the dataset when the data is
 //! read, never wrong values.
 //!
 //! # RawIO mapping (1 block, 1 segment)
@@ -50,9 +52,14 @@
 //!   electrode columns are channel annotations. Other series: id = name = column index.
 //!   dtype = stored dtype; units from `data@unit` (`volts` → `V`); gain = `conversion` ×
 //!   `channel_conversion[c]`; offset = `data@offset`.
-//! * Series with explicit `timestamps`, N-D data or text are not signals: they are listed in
-//!   the segment annotations (`timestamps_series`, `other_series`) and readable with
-//!   [`NwbFile`].
+//! * Series with explicit `timestamps` (even exactly regular ones, like the Open Ephys NWB
+//!   plugin's continuous data), N-D data or text are not signals. They are listed in the
+//!   segment annotations: `timestamps_series` entries give `path`, `name`,
+//!   `neurodata_type`, `data_path`, `shape`, `dtype`, `unit`, `timestamps` (path), `count`,
+//!   `t_start`/`t_stop` (first/last timestamp) and `rate_estimate` (`(count − 1) /
+//!   (t_stop − t_start)`; only those two timestamps are read); `other_series` entries give
+//!   `path`, `reason` and, for regular N-D series, `shape`, `dtype`, `starting_time`,
+//!   `rate`. [`NwbFile::series`] reads them lazily.
 //! * **Spike channels**: one per row of every Units table (`/units`, or typed `Units`, or
 //!   any table with `*_times` + `*_times_index`, including SpikeLab's bare exports). id =
 //!   the unit id (prefixed by the table path for tables other than `/units`); name = a
@@ -60,22 +67,28 @@
 //!   Unsorted times within a unit are sorted (annotation `warning`). Waveforms come from
 //!   the (doubly) ragged `waveforms` column, reordered with the sort; every other column
 //!   (scalar, text, ragged, N-D, `electrodes` as row indexes plus `electrode_ids`) is a unit
-//!   annotation.
+//!   annotation. `time_support` is the unit's observation time support: the union of its
+//!   `obs_intervals` (`time_support_source` = `"obs_intervals"`), or the whole segment when
+//!   it has none (`"segment"`). Spikes outside it are kept.
 //! * **Event channels**: every TimeIntervals table → an epoch channel (start, stop − start,
 //!   tags joined by `,`); AnnotationSeries and EventsTable → event channels (text labels).
-//! * **Segment** `t_start`/`t_stop` span signals, spikes and intervals; a file with none of
-//!   those uses its timestamped series' first/last times, else `[0, 1]`. When the span is a
-//!   single instant, `t_stop = t_start + 1`.
+//! * **Segment** `t_start`/`t_stop` span every timed object: signal streams (`t_start` ..
+//!   `t_start + n / rate`), regular N-D series, timestamped series (first/last timestamp),
+//!   spikes, the units' `obs_intervals` and the TimeIntervals tables. Event channels do not
+//!   stretch it (the Open Ephys plugin stores wall-clock milliseconds in `sync_messages`).
+//!   An empty file gives `[0, 1]`; a single-instant span gets `t_stop = t_start + 1`.
 //! * Block annotations: `nwb_version`, `identifier`, `session_description`,
 //!   `session_start_time`, `/general` text fields, `subject_*`.
 #![forbid(unsafe_code)]
 
 mod file;
 mod h5;
+pub mod hdf5;
 mod lzf;
 mod model;
 mod reader;
 mod table;
+mod zstd;
 
 pub use file::{Intervals, NwbFile, ObjectKind, Series, SeriesChunk, Units};
 pub use model::TimeAxis;

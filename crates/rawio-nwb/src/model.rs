@@ -268,9 +268,72 @@ pub(crate) fn session(h: &H5File) -> Annotations {
     m
 }
 
+/// The union of closed intervals `[start, stop]`: sorted, overlapping and touching intervals
+/// merged; intervals with a non-finite bound or `stop < start` are dropped.
+pub(crate) fn interval_union(mut v: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    v.retain(|(a, b)| a.is_finite() && b.is_finite() && a <= b);
+    v.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(v.len());
+    for (a, b) in v {
+        match out.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    out
+}
+
+/// The observation time support of row `row` of a Units table: the union of its
+/// `obs_intervals` (an `(n, 2)` column, ragged through `obs_intervals_index` or one interval
+/// per row). `None` when the table has no such column or the row has no usable interval.
+pub(crate) fn obs_support(t: &crate::table::Table, row: usize) -> Option<Vec<(f64, f64)>> {
+    let c = t.column("obs_intervals")?;
+    if c.elem_shape != [2] {
+        return None;
+    }
+    let r = c.row_range(row)?;
+    let v: Vec<(f64, f64)> = r
+        .filter_map(|k| Some((c.data.f64(2 * k)?, c.data.f64(2 * k + 1)?)))
+        .collect();
+    let u = interval_union(v);
+    (!u.is_empty()).then_some(u)
+}
+
+/// Intervals as JSON `[[start, stop], ...]`.
+pub(crate) fn intervals_json(v: &[(f64, f64)]) -> serde_json::Value {
+    v.iter()
+        .map(|&(a, b)| serde_json::json!([rawio_core::json_f64(a), rawio_core::json_f64(b)]))
+        .collect::<Vec<_>>()
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::short_unit;
+    use super::{interval_union, short_unit};
+
+    #[test]
+    fn interval_unions() {
+        assert_eq!(
+            interval_union(vec![(1.2, 1.5), (0.5, 0.8), (0.7, 1.0)]),
+            [(0.5, 1.0), (1.2, 1.5)]
+        );
+        // touching intervals merge (closed intervals), contained ones vanish
+        assert_eq!(
+            interval_union(vec![(0.5, 1.0), (1.0, 1.5), (0.6, 0.7)]),
+            [(0.5, 1.5)]
+        );
+        // garbage is dropped
+        assert_eq!(
+            interval_union(vec![
+                (2.0, 1.0),
+                (f64::NAN, 1.0),
+                (0.0, f64::INFINITY),
+                (3.0, 3.0)
+            ]),
+            [(3.0, 3.0)]
+        );
+        assert!(interval_union(Vec::new()).is_empty());
+    }
 
     #[test]
     fn units_are_shortened() {

@@ -34,6 +34,8 @@ struct WaveformSource {
 struct Unit {
     /// Sorted spike times (s).
     times: Vec<f64>,
+    /// Union of the unit's `obs_intervals` (None when it has none).
+    support: Option<Vec<(f64, f64)>>,
     /// `order[k]` = stored position of the k-th sorted spike (None when already sorted).
     order: Option<Vec<usize>>,
     waveforms: Option<WaveformSource>,
@@ -107,7 +109,6 @@ impl NwbReader {
         let mut timestamp_series = Vec::new();
         let mut skipped = Vec::new();
         let mut span = Span::default();
-        let mut fallback_span = Span::default();
 
         // ---- signal streams
         for s in &series {
@@ -157,24 +158,54 @@ impl NwbReader {
                     });
                 }
                 Some(TimeAxis::Timestamps { path: tp, count }) => {
-                    timestamp_series.push(json!({"path": s.path, "timestamps": tp, "count": count,
-                        "shape": s.shape}));
-                    if *count > 0 {
-                        let ds = h.dataset(tp)?;
-                        if let Ok(first) = h.read_rows(&ds, tp, 0, 1, None) {
-                            fallback_span
-                                .add(first.to_f64().iter().copied().next().unwrap_or(f64::NAN));
-                        }
-                        if let Ok(last) = h.read_rows(&ds, tp, count - 1, *count, None) {
-                            fallback_span
-                                .add(last.to_f64().iter().copied().next().unwrap_or(f64::NAN));
-                        }
+                    // listed, not a stream: first/last time (2 values read) and the rate they
+                    // imply; the data and the other timestamps stay on disk (NwbFile reads them)
+                    let ds = h.dataset(tp)?;
+                    let at = |i: u64| -> Option<f64> {
+                        let v = h.read_rows(&ds, tp, i, i + 1, None).ok()?;
+                        v.to_f64().iter().copied().next().filter(|t| t.is_finite())
+                    };
+                    let (first, last) = if *count > 0 {
+                        (at(0), at(count - 1))
+                    } else {
+                        (None, None)
+                    };
+                    for t in [first, last].into_iter().flatten() {
+                        span.add(t);
                     }
+                    let rate = match (first, last) {
+                        (Some(a), Some(b)) if *count > 1 && b > a => {
+                            Some((count - 1) as f64 / (b - a))
+                        }
+                        _ => None,
+                    };
+                    let opt = |v: Option<f64>| v.map_or(Value::Null, rawio_core::json_f64);
+                    timestamp_series.push(json!({
+                        "path": s.path,
+                        "name": s.name,
+                        "neurodata_type": s.neurodata_type,
+                        "data_path": s.data_path,
+                        "shape": s.shape,
+                        "dtype": dtype.name(),
+                        "unit": s.unit,
+                        "timestamps": tp,
+                        "count": count,
+                        "t_start": opt(first),
+                        "t_stop": opt(last),
+                        "rate_estimate": opt(rate),
+                    }));
                 }
-                Some(TimeAxis::Regular { .. }) => {
-                    skipped.push(
-                        json!({"path": s.path, "reason": format!("{}-D data", s.shape.len())}),
-                    );
+                Some(TimeAxis::Regular { start, rate }) => {
+                    span.add(*start);
+                    span.add(*start + s.len() as f64 / rate);
+                    skipped.push(json!({
+                        "path": s.path,
+                        "reason": format!("{}-D data", s.shape.len()),
+                        "shape": s.shape,
+                        "dtype": dtype.name(),
+                        "starting_time": rawio_core::json_f64(*start),
+                        "rate": rawio_core::json_f64(*rate),
+                    }));
                 }
                 None => {
                     let why = s.time_problem.clone().unwrap_or_default();
@@ -191,6 +222,10 @@ impl NwbReader {
                 if let (Some(a), Some(b)) = (u.times.first(), u.times.last()) {
                     span.add(*a);
                     span.add(*b);
+                }
+                for &(a, b) in u.support.iter().flatten() {
+                    span.add(a);
+                    span.add(b);
                 }
             }
             header.spike_channels.extend(chans);
@@ -331,15 +366,23 @@ impl NwbReader {
         }
 
         // ---- segment and block
-        let (t_start, t_stop) = span
-            .get()
-            .or_else(|| fallback_span.get())
-            .unwrap_or((0.0, 1.0));
+        let (t_start, t_stop) = span.get().unwrap_or((0.0, 1.0));
         let t_stop = if t_stop > t_start {
             t_stop
         } else {
             t_start + 1.0
         };
+        // units with no obs_intervals are observed over the whole session (the segment)
+        for (c, u) in header.spike_channels.iter_mut().zip(&units) {
+            if u.support.is_none() {
+                c.annotations.insert(
+                    "time_support".into(),
+                    model::intervals_json(&[(t_start, t_stop)]),
+                );
+                c.annotations
+                    .insert("time_support_source".into(), "segment".into());
+            }
+        }
         seg_ann.insert("timestamps_series".into(), timestamp_series.into());
         seg_ann.insert("other_series".into(), skipped.into());
         let mut block_ann = model::session(&h);
@@ -563,6 +606,11 @@ fn read_units(
                 }
             }
         }
+        let support = model::obs_support(&t, row);
+        if let Some(s) = &support {
+            ann.insert("time_support".into(), model::intervals_json(s));
+            ann.insert("time_support_source".into(), "obs_intervals".into());
+        }
         // waveform rows per stored spike
         let mut waveforms = None;
         if let (Some(c), Some(ds)) = (wf, &wf_ds) {
@@ -616,6 +664,7 @@ fn read_units(
         });
         units.push(Unit {
             times,
+            support,
             order,
             waveforms,
         });

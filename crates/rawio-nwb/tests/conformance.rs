@@ -19,7 +19,18 @@ fn ecephys_fixture() {
 
 #[test]
 fn small_fixtures() {
-    for f in ["external_link.nwb", "latest.h5", "lzf.h5", "bare_units.h5"] {
+    for f in [
+        "extlink/external_link.nwb",
+        "extlink/raw.nwb",
+        "latest.h5",
+        "lzf.h5",
+        "zstd.h5",
+        "superblock_v1.h5",
+        "superblock_v2.h5",
+        "softlinks_earliest.h5",
+        "softlinks_latest.h5",
+        "bare_units.h5",
+    ] {
         conformant(&fixture(f));
     }
 }

@@ -11,9 +11,15 @@ use rawio_nwb::{ColumnData, NwbFile, NwbReader, ObjectKind};
 fn goldens() {
     for (name, want) in [
         ("ecephys.nwb", (6, 5, 2)),
-        ("external_link.nwb", (1, 0, 0)),
+        ("extlink/external_link.nwb", (2, 0, 0)),
+        ("extlink/raw.nwb", (1, 0, 0)),
         ("latest.h5", (2, 2, 0)),
         ("lzf.h5", (1, 0, 0)),
+        ("zstd.h5", (2, 0, 0)),
+        ("superblock_v1.h5", (1, 2, 0)),
+        ("superblock_v2.h5", (1, 2, 0)),
+        ("softlinks_earliest.h5", (5, 2, 0)),
+        ("softlinks_latest.h5", (13, 2, 0)),
         ("bare_units.h5", (0, 3, 0)),
     ] {
         let got = check_truth(&fixture(name), &golden(name));
@@ -89,20 +95,32 @@ fn ecephys_signals_scaling_and_channels() {
         ("0", "0", "V")
     );
     assert_eq!(st[0].gain, 0.001);
-    // segment spans stim (0.25) .. LFP end (0.5 + 1500 / 1000)
+    // the segment spans everything: the 3-D video_like series starts at 0.0 (it is not a
+    // stream, but it is data of the session), and unit 14 is observed until 2.5 s, past the
+    // end of every series (LFP and video_like end at 2.0)
     assert_eq!(
         (
             r.segment_t_start(0, 0).unwrap(),
             r.segment_t_stop(0, 0).unwrap()
         ),
-        (0.25, 2.0)
+        (0.0, 2.5)
     );
     let seg = &h.blocks[0].segments[0].annotations;
-    assert_eq!(
-        seg["timestamps_series"][0]["path"],
-        "/acquisition/temperature"
-    );
-    assert_eq!(seg["other_series"][0]["path"], "/acquisition/video_like");
+    let temp = &seg["timestamps_series"][0];
+    assert_eq!(temp["path"], "/acquisition/temperature");
+    assert_eq!(temp["shape"], serde_json::json!([50]));
+    assert_eq!(temp["dtype"], "float64");
+    assert_eq!(temp["count"], 50);
+    assert_eq!(temp["unit"], "degrees C");
+    let f = NwbFile::open(fixture("ecephys.nwb")).unwrap();
+    let times = f.series("temperature").unwrap().times();
+    assert_eq!(temp["t_start"], times[0]);
+    assert_eq!(temp["t_stop"], times[49]);
+    assert_eq!(temp["rate_estimate"], 49.0 / (times[49] - times[0]));
+    let vid = &seg["other_series"][0];
+    assert_eq!(vid["path"], "/acquisition/video_like");
+    assert_eq!(vid["shape"], serde_json::json!([20, 3, 2]));
+    assert_eq!(vid["rate"], 10.0);
     let b = &h.blocks[0].annotations;
     assert_eq!(b["identifier"], "rawio-nwb-ecephys");
     assert_eq!(b["session_start_time"], "2024-05-17T09:30:00.123000+02:00");
@@ -129,6 +147,34 @@ fn ecephys_units() {
     assert_eq!(
         a["obs_intervals"],
         serde_json::json!([[0.5, 1.0], [1.0, 1.5]])
+    );
+    // time support = union of the unit's obs_intervals (closed intervals: touching ones
+    // merge); a unit without any is observed over the whole segment
+    let support = |u: usize| {
+        let a = &h.spike_channels[u].annotations;
+        (
+            a["time_support"].clone(),
+            a["time_support_source"].as_str().unwrap().to_owned(),
+        )
+    };
+    let obs = "obs_intervals".to_string();
+    assert_eq!(
+        support(0),
+        (serde_json::json!([[0.5, 1.0], [1.2, 1.5]]), obs.clone())
+    );
+    assert_eq!(
+        support(1),
+        (serde_json::json!([[0.0, 2.5]]), "segment".to_string())
+    );
+    assert_eq!(
+        support(2),
+        (serde_json::json!([[0.9, 1.1], [1.5, 1.6]]), obs.clone())
+    );
+    assert_eq!(support(3), (serde_json::json!([[0.5, 1.5]]), obs.clone()));
+    assert_eq!(support(4), (serde_json::json!([[0.5, 2.5]]), obs));
+    assert_eq!(
+        h.spike_channels[1].annotations["obs_intervals"],
+        serde_json::json!([])
     );
     assert_eq!(a["waveform_mean"].as_array().unwrap().len(), 20);
     assert!(h.spike_channels[1].annotations.get("warning").is_none());
@@ -203,39 +249,58 @@ fn ecephys_events_and_epochs() {
 
 #[test]
 fn links_filters_and_bare_units() {
-    // external link: the linked data reads as the target's data
-    let r = NwbReader::open(fixture("external_link.nwb")).unwrap();
-    assert_eq!(r.header().signal_streams[0].id, "/acquisition/linked_raw");
-    let a = stream_sums(&r, 0, 4096);
-    let t = NwbReader::open(fixture("ecephys.nwb")).unwrap();
-    assert_eq!(a, stream_sums(&t, 0, 4096));
-    // a missing link target is an error naming it
-    let e = NwbReader::open(fixture("missing_link.nwb"))
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("does_not_exist.nwb"), "{e}");
-    // LZF (h5py filter 32000) decodes; the same file claiming Blosc (32001) is refused by name
+    // external links (extlink/): a dataset link and a group link, both read as the target's
+    // data (raw.nwb's ElectricalSeries, 3000 x 4 int16 gzip)
+    let r = NwbReader::open(fixture("extlink/external_link.nwb")).unwrap();
+    let h = r.header();
+    let ids: Vec<&str> = h.signal_streams.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["/acquisition/linked_raw", "/acquisition/linked_series"]
+    );
+    let t = NwbReader::open(fixture("extlink/raw.nwb")).unwrap();
+    let want = stream_sums(&t, 0, 4096);
+    assert_eq!(want.len(), 4);
+    assert_eq!(stream_sums(&r, 0, 1000), want);
+    assert_eq!(stream_sums(&r, 1, 777), want);
+    // the linking file's own starting_time/rate for the dataset link, the target's for the
+    // group link
+    assert_eq!(r.signal_sampling_rate(0).unwrap(), 30000.0);
+    assert_eq!(r.signal_sampling_rate(1).unwrap(), 10000.0);
+    assert_eq!(r.signal_t_start(0, 0, 1).unwrap(), 0.5);
+    let f = NwbFile::open(fixture("extlink/external_link.nwb")).unwrap();
+    let s = f.series("linked_series").unwrap();
+    assert_eq!(s.neurodata_type(), Some("ElectricalSeries"));
+    assert_eq!(s.get(0.5, 0.5).unwrap().data.shape(), [1, 4]);
+    // a missing link target is a NotFound error naming it, from both APIs
+    for e in [
+        NwbReader::open(fixture("missing_link.nwb")).unwrap_err(),
+        NwbFile::open(fixture("missing_link.nwb")).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        let msg = e.to_string();
+        assert!(msg.contains("does_not_exist.nwb"), "{msg}");
+    }
+    // LZF (h5py filter 32000) decodes
     let r = NwbReader::open(fixture("lzf.h5")).unwrap();
     let c = r
         .analogsignal_chunk(0, 0, 0, Some(3990), Some(4000), &ChannelSelection::All)
         .unwrap();
     assert_eq!(c.as_typed::<i16>().unwrap()[[9, 0]], 3999 / 7);
     assert_eq!(r.header().signal_channels[0].units, "mV");
-    let r = NwbReader::open(fixture("blosc.h5")).unwrap();
-    let e = r
-        .analogsignal_chunk(0, 0, 0, Some(0), Some(10), &ChannelSelection::All)
-        .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Unsupported);
-    assert!(e.to_string().contains("HDF5 filter 32001"), "{e}");
-    assert!(
-        e.to_string().contains("/acquisition/lzf_series/data"),
-        "{e}"
-    );
     // libver latest (superblock v3), gzip + fletcher32, fixed-length nwb_version, u64 index
     let r = NwbReader::open(fixture("latest.h5")).unwrap();
     let h = r.header();
     assert_eq!(h.blocks[0].annotations["nwb_version"], "2.5.0");
     assert_eq!(h.stream_channels(0).unwrap()[0].gain, 0.5);
+    // channel names from the `label` column, ids from the int32 `id` of rows [2, 0, 1]
+    let ch = h.stream_channels(0).unwrap();
+    let got: Vec<(&str, &str)> = ch
+        .iter()
+        .map(|c| (c.id.as_str(), c.name.as_str()))
+        .collect();
+    assert_eq!(got, [("12", "c"), ("10", "a"), ("11", "b")]);
+    assert_eq!(ch[0].annotations["location"], "CA3");
     assert_eq!(r.signal_t_start(0, 0, 0).unwrap(), 2.0);
     let ids: Vec<&str> = h.spike_channels.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["3", "1"]);
@@ -311,6 +376,16 @@ fn object_api() {
     let u = f.units("units").unwrap();
     assert_eq!(u.ids, [10, 11, 12, 13, 14]);
     assert_eq!(u.resorted, [13]);
+    assert_eq!(
+        u.time_support,
+        [
+            Some(vec![(0.5, 1.0), (1.2, 1.5)]),
+            None,
+            Some(vec![(0.9, 1.1), (1.5, 1.6)]),
+            Some(vec![(0.5, 1.5)]),
+            Some(vec![(0.5, 2.5)])
+        ]
+    );
     assert_eq!(u.spike_times[3], [0.6, 0.7, 0.9, 1.1, 1.3]);
     assert_eq!(
         u.table.column("amplitudes").unwrap().cell(2),
@@ -366,4 +441,123 @@ fn object_api() {
     assert_eq!(groups[0].1["location"], "CA1");
     assert!(f.series("units").is_err());
     assert!(f.units("nope").is_err());
+}
+
+#[test]
+fn zstd_decodes_and_blosc_is_refused_by_name() {
+    // hdf5plugin's Zstd (32015), alone and after shuffle; every chunk is really compressed
+    let r = NwbReader::open(fixture("zstd.h5")).unwrap();
+    let h = r.header();
+    let ids: Vec<&str> = h.signal_streams.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["/acquisition/zstd_series", "/acquisition/zstd_shuffle"]
+    );
+    let c = r
+        .analogsignal_chunk(0, 0, 0, Some(3990), Some(4000), &ChannelSelection::All)
+        .unwrap();
+    assert_eq!(c.as_typed::<i16>().unwrap()[[9, 0]], 3999 / 7);
+    assert_eq!(stream_sums(&r, 0, 333), [1_140_858.0]);
+    let c = r
+        .analogsignal_chunk(0, 0, 1, Some(150), Some(151), &ChannelSelection::All)
+        .unwrap();
+    let row: Vec<f32> = c.as_typed::<f32>().unwrap().iter().copied().collect();
+    // round(64 * (sin, cos, t)) / 64 at t = 150 / 600
+    assert_eq!(row, [1.0, 0.0, 0.25]);
+    assert_eq!(h.stream_channels(1).unwrap()[0].units, "V");
+    // the object API reads through the same filter
+    let f = NwbFile::open(fixture("zstd.h5")).unwrap();
+    let s = f.series("zstd_shuffle").unwrap();
+    assert_eq!(s.get(0.5, 0.5).unwrap().data.shape(), [1, 3]);
+    // Blosc (32001, written by hdf5plugin) is not decoded: an Unsupported error naming the
+    // filter and the dataset, at read time (the header opens)
+    let r = NwbReader::open(fixture("blosc.h5")).unwrap();
+    let e = r
+        .analogsignal_chunk(0, 0, 0, Some(0), Some(10), &ChannelSelection::All)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
+    let msg = e.to_string();
+    assert!(msg.contains("HDF5 filter 32001"), "{msg}");
+    assert!(msg.contains("/acquisition/blosc_series/data"), "{msg}");
+}
+
+#[test]
+fn soft_links_are_listed_once_at_their_target() {
+    // earliest: symbol-table groups (soft links are cache-type-2 entries); latest: /acquisition
+    // has 13 links, stored densely (fractal heap). In both, /acquisition/alias_head sorts before
+    // its target /processing/behavior/Position/head.
+    for (name, n_acq) in [("softlinks_earliest.h5", 2), ("softlinks_latest.h5", 10)] {
+        let r = NwbReader::open(fixture(name)).unwrap();
+        let h = r.header();
+        let mut want: Vec<String> = (0..n_acq)
+            .map(|i| format!("/acquisition/series{i:02}"))
+            .collect();
+        want.push("/processing/behavior/Position/head".into());
+        let ids: Vec<&str> = h.signal_streams.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, want, "{name}");
+        let head = h
+            .stream_index("/processing/behavior/Position/head")
+            .unwrap();
+        assert_eq!(h.signal_streams[head].name, "head");
+        assert_eq!(r.signal_size(0, 0, head).unwrap(), 200);
+        assert_eq!(h.stream_channels(head).unwrap()[0].units, "m");
+        // the units table once, not again through /analysis/units_alias
+        let units: Vec<&str> = h.spike_channels.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(units, ["5", "6"], "{name}");
+        // shared timestamps: events_b's timestamps are a soft link to events_a's
+        let ts = h.blocks[0].segments[0].annotations["timestamps_series"]
+            .as_array()
+            .unwrap();
+        let paths: Vec<&str> = ts.iter().map(|t| t["path"].as_str().unwrap()).collect();
+        assert_eq!(paths, ["/acquisition/events_a", "/acquisition/events_b"]);
+        assert_eq!(ts[1]["count"], 20);
+        let f = NwbFile::open(fixture(name)).unwrap();
+        let keys: Vec<&str> = f.keys().iter().map(|(k, _)| *k).collect();
+        assert!(
+            keys.contains(&"head") && keys.contains(&"units"),
+            "{keys:?}"
+        );
+        assert!(
+            !keys.iter().any(|k| k.contains("alias")),
+            "{name}: aliases listed: {keys:?}"
+        );
+        assert_eq!(keys.len(), n_acq + 4, "{keys:?}");
+        let a = f.series("events_a").unwrap().times();
+        let b = f.series("events_b").unwrap();
+        assert_eq!(b.times(), a);
+        assert_eq!(b.get(0.5, 0.5).unwrap().data.to_f64()[[0]], 1.0);
+    }
+}
+
+#[test]
+fn superblocks_v0_to_v3() {
+    // byte 8 of the signature block is the superblock version
+    for (name, version) in [
+        ("lzf.h5", 0),
+        ("superblock_v1.h5", 1),
+        ("superblock_v2.h5", 2),
+        ("latest.h5", 3),
+    ] {
+        let bytes = std::fs::read(fixture(name)).unwrap();
+        assert_eq!(bytes[8], version, "{name}");
+    }
+    for name in ["superblock_v1.h5", "superblock_v2.h5"] {
+        let r = NwbReader::open(fixture(name)).unwrap();
+        assert_eq!(r.signal_size(0, 0, 0).unwrap(), 3000);
+        assert_eq!(r.signal_t_start(0, 0, 0).unwrap(), 0.25);
+        // (i % 200) - 100 over 6000 values, two columns (even, odd)
+        assert_eq!(stream_sums(&r, 0, 64), [-3000.0, 0.0], "{name}");
+        let ids: Vec<&str> = r
+            .header()
+            .spike_channels
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(ids, ["1", "2"]);
+        assert_eq!(r.spike_count(0, 0, 1).unwrap(), 2);
+        assert_eq!(
+            r.header().blocks[0].annotations["identifier"],
+            format!("rawio-nwb-superblock-v{}", &name[12..13])
+        );
+    }
 }
