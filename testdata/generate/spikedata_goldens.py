@@ -215,6 +215,22 @@ for name, (inp, sd) in cases.items():
          "result": attempt(lambda pre=pre, post=post: stack_json(sd.align_to_events(ev, pre, post)))}
         for pre, post in [(50.0, 100.0), (10.0, 10.0), (1000.0, 1000.0)]
     ]
+    def rate_stack_json(stack):
+        return {
+            "windows": [[fl(a), fl(b)] for a, b in stack.times],
+            "step_size": fl(stack.step_size),
+            "shape": [int(x) for x in stack.event_stack.shape],
+            "rates": fls(stack.event_stack),
+        }
+
+    g["align_rate"] = [
+        {"events": ev, "pre": pre, "post": post, "bin": b, "sigma": s,
+         "result": attempt(lambda pre=pre, post=post, b=b, s=s: rate_stack_json(
+             sd.align_to_events(ev, pre, post, kind="rate", bin_size_ms=b, sigma_ms=s)))}
+        for pre, post, b, s in [(50.0, 100.0, 5.0, 10.0), (10.0, 10.0, 2.5, 0.0),
+                                (30.0, 20.0, 1.0, 3.0), (20.0, 30.0, 100.0, 5.0),
+                                (1000.0, 1000.0, 1.0, 10.0)]
+    ]
     datasets[name] = g
 
 goldens["datasets"] = datasets

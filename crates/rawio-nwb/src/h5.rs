@@ -993,6 +993,59 @@ fn decode_scalar(dt: &Datatype, b: &[u8], h: &H5File) -> serde_json::Value {
     }
 }
 
+/// A numeric (or bool) array attribute as nested JSON lists.
+pub(crate) fn numeric_array_json(a: &Attribute) -> Option<serde_json::Value> {
+    fn vals<T: hdf5_reader::H5Type + Copy>(
+        a: &Attribute,
+        f: impl Fn(T) -> serde_json::Value,
+    ) -> Option<Vec<serde_json::Value>> {
+        a.read_1d::<T>()
+            .ok()
+            .map(|v| v.into_iter().map(f).collect())
+    }
+    let flat: Vec<serde_json::Value> = match elem_of(&a.datatype) {
+        Elem::Num(d) => match d {
+            Dtype::Int8 => vals::<i8>(a, serde_json::Value::from)?,
+            Dtype::Uint8 => vals::<u8>(a, serde_json::Value::from)?,
+            Dtype::Int16 => vals::<i16>(a, serde_json::Value::from)?,
+            Dtype::Uint16 => vals::<u16>(a, serde_json::Value::from)?,
+            Dtype::Int32 => vals::<i32>(a, serde_json::Value::from)?,
+            Dtype::Uint32 => vals::<u32>(a, serde_json::Value::from)?,
+            Dtype::Int64 => vals::<i64>(a, serde_json::Value::from)?,
+            Dtype::Uint64 => vals::<u64>(a, serde_json::Value::from)?,
+            Dtype::Float32 => vals::<f32>(a, |x| rawio_core::json_f64(f64::from(x)))?,
+            Dtype::Float64 => vals::<f64>(a, rawio_core::json_f64)?,
+        },
+        _ => return None,
+    };
+    let shape: Vec<usize> = a
+        .shape
+        .iter()
+        .map(|&d| usize::try_from(d).unwrap_or(usize::MAX))
+        .collect();
+    if shape.is_empty() {
+        return flat.into_iter().next();
+    }
+    fn nest(flat: &[serde_json::Value], shape: &[usize]) -> serde_json::Value {
+        match shape.split_first() {
+            None => flat.first().cloned().unwrap_or(serde_json::Value::Null),
+            Some((&n, [])) => serde_json::Value::Array(flat.iter().take(n).cloned().collect()),
+            Some((&n, rest)) => {
+                let stride: usize = rest.iter().product();
+                serde_json::Value::Array(
+                    (0..n)
+                        .map(|k| nest(flat.get(k * stride..).unwrap_or(&[]), rest))
+                        .collect(),
+                )
+            }
+        }
+    }
+    if shape.iter().product::<usize>() != flat.len() {
+        return None;
+    }
+    Some(nest(&flat, &shape))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

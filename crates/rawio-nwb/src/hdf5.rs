@@ -25,7 +25,6 @@
 //! ```
 
 use crate::h5::{Elem, FORMAT_ID, H5File, NodeKind};
-use hdf5_reader::Attribute;
 use rawio_core::{Dtype, Error, RawArray, Result};
 use serde_json::Value;
 use std::path::Path;
@@ -249,7 +248,7 @@ impl Hdf5File {
         let mut m = self.h.attrs_json(&attrs);
         for a in &attrs {
             if !m.contains_key(&a.name)
-                && let Some(v) = numeric_array_json(a)
+                && let Some(v) = crate::h5::numeric_array_json(a)
             {
                 m.insert(a.name.clone(), v);
             }
@@ -262,59 +261,6 @@ impl Hdf5File {
     pub fn attr(&self, path: &str, name: &str) -> Result<Option<Value>> {
         Ok(self.attrs(path)?.remove(name))
     }
-}
-
-/// A numeric (or bool) array attribute as nested JSON lists.
-fn numeric_array_json(a: &Attribute) -> Option<Value> {
-    fn vals<T: hdf5_reader::H5Type + Copy>(
-        a: &Attribute,
-        f: impl Fn(T) -> Value,
-    ) -> Option<Vec<Value>> {
-        a.read_1d::<T>()
-            .ok()
-            .map(|v| v.into_iter().map(f).collect())
-    }
-    let flat: Vec<Value> = match crate::h5::elem_of(&a.datatype) {
-        Elem::Num(d) => match d {
-            Dtype::Int8 => vals::<i8>(a, Value::from)?,
-            Dtype::Uint8 => vals::<u8>(a, Value::from)?,
-            Dtype::Int16 => vals::<i16>(a, Value::from)?,
-            Dtype::Uint16 => vals::<u16>(a, Value::from)?,
-            Dtype::Int32 => vals::<i32>(a, Value::from)?,
-            Dtype::Uint32 => vals::<u32>(a, Value::from)?,
-            Dtype::Int64 => vals::<i64>(a, Value::from)?,
-            Dtype::Uint64 => vals::<u64>(a, Value::from)?,
-            Dtype::Float32 => vals::<f32>(a, |x| rawio_core::json_f64(f64::from(x)))?,
-            Dtype::Float64 => vals::<f64>(a, rawio_core::json_f64)?,
-        },
-        _ => return None,
-    };
-    let shape: Vec<usize> = a
-        .shape
-        .iter()
-        .map(|&d| usize::try_from(d).unwrap_or(usize::MAX))
-        .collect();
-    if shape.is_empty() {
-        return flat.into_iter().next();
-    }
-    fn nest(flat: &[Value], shape: &[usize]) -> Value {
-        match shape.split_first() {
-            None => flat.first().cloned().unwrap_or(Value::Null),
-            Some((&n, [])) => Value::Array(flat.iter().take(n).cloned().collect()),
-            Some((&n, rest)) => {
-                let stride: usize = rest.iter().product();
-                Value::Array(
-                    (0..n)
-                        .map(|k| nest(flat.get(k * stride..).unwrap_or(&[]), rest))
-                        .collect(),
-                )
-            }
-        }
-    }
-    if shape.iter().product::<usize>() != flat.len() {
-        return None;
-    }
-    Some(nest(&flat, &shape))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use crate::core::{Attrs, Options, RawSignal, SpikeData};
 use crate::error::{Result, SpikeDataError};
+use crate::loaders::covering_length;
 use ndarray::Array2;
 use rawio_core::{ChannelSelection, RawIO, TimeWindow};
 use serde_json::Value;
@@ -29,17 +30,6 @@ pub struct FromRawioOptions {
     /// Put every event channel's times (ms) into `metadata["events"][<channel name>]`, so
     /// [`SpikeData::align_to_metadata_events`] can use them.
     pub events: bool,
-}
-
-/// Smallest `length >= end - start` such that `start + length >= end` in floating point.
-fn covering_length(start: f64, end: f64) -> f64 {
-    let mut length = (end - start).max(0.0);
-    let mut k = 0;
-    while start + length < end && k < 64 {
-        length = f64::from_bits(length.to_bits() + 1).max(f64::MIN_POSITIVE);
-        k += 1;
-    }
-    length
 }
 
 impl SpikeData {

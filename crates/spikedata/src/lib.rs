@@ -47,9 +47,101 @@
 //!   [`SpikeData::append`], [`SpikeData::concatenate_units`], [`SpikeData::restrict`].
 //! * Statistics: [`SpikeData::interspike_intervals`], [`SpikeData::cv_isi`],
 //!   [`SpikeData::cv2_isi`], [`SpikeData::resampled_isi`], [`SpikeData::sliding_rate`].
-//! * Windows: [`SpikeData::frames`], [`SpikeData::align_to_events`] → [`SpikeSliceStack`].
+//! * Windows: [`SpikeData::frames`], [`SpikeData::align_to_events`] → [`SpikeSliceStack`];
+//!   [`SpikeData::align_to_events_rate`] (SpikeLab's `kind="rate"`) → [`RateSliceStack`].
 //! * pynapple: [`IntervalSet`], and `.npz` files of `Ts` / `TsGroup` / `IntervalSet`
 //!   ([`read_npz`], [`write_tsgroup`], [`SpikeData::write_npz`], [`SpikeData::read_npz`]).
+//! * Loaders (SpikeLab's `load_spikedata_from_*`): [`SpikeData::from_nwb`] (feature `nwb`),
+//!   [`SpikeData::from_hdf5`] (feature `nwb`: SpikeLab's four generic HDF5 layouts),
+//!   [`SpikeData::from_kilosort`] (feature `phy`).
+//!
+//! # Loaders and cargo features
+//!
+//! Both features are on by default. `default-features = false` keeps the dependency tree to
+//! `rawio-core`, `ndarray`, `serde_json` and `thiserror` (every `SpikeData` method,
+//! [`SpikeData::from_rawio`] and the pynapple `.npz` files stay available).
+//!
+//! * `nwb` (→ `rawio-nwb`, pure-Rust HDF5): [`SpikeData::from_nwb`] and
+//!   [`SpikeData::from_hdf5`].
+//! * `phy` (→ `rawio-phy`): [`SpikeData::from_kilosort`].
+//!
+//! ```no_run
+//! # #[cfg(all(feature = "nwb", feature = "phy"))]
+//! # fn main() -> spikedata::Result<()> {
+//! use spikedata::{Hdf5Layout, Hdf5Options, KilosortOptions, NwbOptions, SpikeData, TimeUnit};
+//!
+//! // NWB: every unit column, every electrode (ids, not rows), the observation window
+//! let sd = SpikeData::from_nwb("session.nwb", &NwbOptions::default())?;
+//! println!("{} units, {:?}", sd.n_units(), sd.unit_attr("electrodes"));
+//!
+//! // KiloSort/Phy: good + mua clusters, electrode = channel_map[phy channel]
+//! let ks = SpikeData::from_kilosort("kilosort_output/", &KilosortOptions::default())?;
+//!
+//! // SpikeLab's generic HDF5 (ragged style, leading-zero or cumulative-end index)
+//! let layout = Hdf5Layout::Ragged {
+//!     times: "spike_times".into(),
+//!     index: "spike_times_index".into(),
+//!     unit: TimeUnit::Seconds,
+//!     n_units: Some(32),
+//! };
+//! let h5 = SpikeData::from_hdf5("spikes.h5", &Hdf5Options::new(layout))?;
+//! # let _ = (ks, h5);
+//! # Ok(()) }
+//! # #[cfg(not(all(feature = "nwb", feature = "phy")))]
+//! # fn main() {}
+//! ```
+//!
+//! Spike times are bit-identical to spikelab 0.1.2's loaders on the same files (the tests
+//! compare them on generated files and on real NWB / KiloSort recordings).
+//!
+//! # Differences from SpikeLab
+//!
+//! Where spikelab 0.1.2's loaders are wrong, these loaders do the right thing; each point is
+//! pinned by a test in `tests/loaders.rs`.
+//!
+//! * **HDF5 ragged index** (`hdf5_leading_zero_index_needs_the_unit_count`,
+//!   `hdf5_spikelab_export_with_empty_first_unit`): spikelab guesses the leading-zero
+//!   convention from a leading 0, so its own ragged export of data whose first unit is empty
+//!   (`[0, 3, 5]`) reads back with one unit less and the spikes on the wrong units. Here the
+//!   unit count decides ([`Hdf5Layout::Ragged::n_units`]); without it an index that fits both
+//!   conventions is an error, never a guess.
+//! * **HDF5 default length**: spikelab adds `np.spacing(last)`, which is negative for a
+//!   negative last spike, so event-centred data can fail its own window check; here the
+//!   default length always covers the last spike.
+//! * **HDF5 types**: a float `idces` dataset is refused (spikelab casts silently); the raw
+//!   signal must be 1-D or `channels × samples`.
+//! * **NWB electrodes** (`nwb_units_all_columns_all_electrodes`): spikelab's h5py path takes
+//!   the electrode table **row** as the electrode and then looks positions up by **id**, so
+//!   ids and locations are wrong whenever ids are not `0..n`; it keeps only the first
+//!   electrode. Here `electrodes` lists every electrode id, `electrode` is the first id and
+//!   `location` its `[x, y, z]`.
+//! * **NWB pynwb path** (`nwb_real_file_matches_spikelab`): spikelab stores the
+//!   `ElectrodeGroup` *object* as `electrode` when a Units table has an `electrode_group`
+//!   column and no `electrodes` (the real A8604 file); on the fixture with both it crashes
+//!   (`KeyError`), and its fallback then fails because it reuses the half-filled lists.
+//!   Here `electrode_group` is the group's path and `group_name` its name.
+//! * **NWB columns**: spikelab drops every other column (quality, obs_intervals, waveforms,
+//!   custom columns); here each is a unit attribute.
+//! * **NWB window** (`nwb_session_window`): spikelab uses `[0, last spike + ulp]`; here the
+//!   window is the union of `obs_intervals`, else the session (intervals tables, regular
+//!   series, spikes). On the real A8604 file: 1 087 528.9 ms (the epoch) instead of
+//!   1 087 352.833 ms.
+//! * **KiloSort TSV `ch`** (`kilosort_tsv_ch_is_a_channel_index`): phy writes `ch` as an
+//!   index into `channel_map`; spikelab uses it as the electrode. Here `electrode =
+//!   channel_map[ch]`.
+//! * **KiloSort positions** (`kilosort_template_channels`, `kilosort_real_folder`): spikelab
+//!   reads `channel_positions` at the `.dat` channel instead of the channel index, and past
+//!   the end falls back to the unit's ordinal (60 of 62 locations wrong on the kwikteam
+//!   template folder). Here `location = channel_positions[channel_index]`.
+//! * **KiloSort `channel_map[cluster_id]`**: spikelab's last-resort guess; here a unit
+//!   without a TSV `ch` or templates has no `electrode`.
+//! * **KiloSort shapes** (`kilosort_real_folder`): spikelab crashes (`IndexError`) on
+//!   `(n, 1)` `spike_clusters` / `spike_templates` arrays (the kwikteam template folder);
+//!   any shape works here. Template peaks use phy's peak-to-peak with sparse
+//!   `template_ind` resolved (spikelab: max |amplitude| and ignores `template_ind`).
+//! * **KiloSort length**: the raw `.dat` duration when it is found (spikelab: always the last
+//!   spike + ulp, which is also the fallback here).
+//! * spikelab's warnings are kept, word for word, in `metadata["loader_warnings"]`.
 #![forbid(unsafe_code)]
 // `!(x > 0.0)` is used on purpose: it rejects NaN along with the out-of-range values.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -58,6 +150,7 @@ mod core;
 mod error;
 mod from_rawio;
 mod interval;
+mod loaders;
 mod npz;
 mod numeric;
 mod raster;
@@ -69,9 +162,18 @@ pub use crate::core::{Attrs, Options, RawSignal, SpikeData};
 pub use error::{Result, SpikeDataError};
 pub use from_rawio::{FromRawioOptions, UnitSelection};
 pub use interval::IntervalSet;
+pub use loaders::TimeUnit;
+#[cfg(feature = "nwb")]
+pub use loaders::hdf5::{Hdf5Layout, Hdf5Options, Hdf5Raw};
+#[cfg(feature = "phy")]
+pub use loaders::kilosort::KilosortOptions;
+#[cfg(feature = "nwb")]
+pub use loaders::nwb::NwbOptions;
 pub use npz::{
     NapObject, NpzNotes, Ts, TsGroup, read_npz, write_interval_set, write_ts, write_tsgroup,
 };
 pub use raster::{RateUnit, SparseRaster};
-pub use stack::SpikeSliceStack;
+#[cfg(feature = "phy")]
+pub use rawio_phy::UnitFilter;
+pub use stack::{RateSliceStack, SpikeSliceStack};
 pub use stats::{RateData, Step};

@@ -425,6 +425,39 @@ fn frames_and_align_match() {
                 &format!("{name} align({pre}, {post})"),
             );
         }
+        let mut checked = 0;
+        for c in g["align_rate"].as_array().unwrap() {
+            let (pre, post, bin, sigma) =
+                (f(&c["pre"]), f(&c["post"]), f(&c["bin"]), f(&c["sigma"]));
+            let ev = fv(&c["events"]);
+            let what = format!("{name} align_rate({pre}, {post}, {bin}, {sigma})");
+            let r = sd.align_to_events_rate(&ev, pre, post, bin, sigma);
+            match (r, c["result"].get("ok")) {
+                (Ok(st), Some(ok)) => {
+                    let shape: Vec<usize> = uv(&ok["shape"]).iter().map(|&x| x as usize).collect();
+                    assert_eq!(st.rates.shape(), &shape[..], "{what}: shape");
+                    close(st.step_size, f(&ok["step_size"]), &format!("{what}: step"));
+                    let windows = ok["windows"].as_array().unwrap();
+                    for (k, (w, gw)) in st.windows.iter().zip(windows).enumerate() {
+                        close(w.0, f(&gw[0]), &format!("{what}: window {k} start"));
+                        close(w.1, f(&gw[1]), &format!("{what}: window {k} end"));
+                    }
+                    // C order, as numpy's ravel
+                    let rates: Vec<f64> = st.rates.iter().copied().collect();
+                    close_vec(&rates, &fv(&ok["rates"]), &what);
+                    assert_eq!(st.dropped, ev.len() - st.windows.len());
+                    assert_eq!(st.times.len(), st.windows.len());
+                    checked += 1;
+                }
+                (Err(_), None) => {}
+                (Ok(_), None) => panic!(
+                    "{what}: spikelab failed ({}) but rust succeeded",
+                    c["result"]["error"]
+                ),
+                (Err(e), Some(_)) => panic!("{what}: rust failed: {e}"),
+            }
+        }
+        assert_eq!(checked, 3, "{name}");
     }
 }
 
