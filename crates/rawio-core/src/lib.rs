@@ -55,7 +55,7 @@ pub use header::{
     SignalStream, SpikeChannel, annotations,
 };
 pub use io::{InterleavedLayout, LeReader, MappedFile, ShortRead};
-pub use npy::{NpyFile, NpyHeader, header_bytes as npy_header_bytes};
+pub use npy::{NpyFile, NpyHeader, NpyRawHeader, header_bytes as npy_header_bytes};
 pub use rawio::{Events, RawIO, signal_chunks};
 pub use registry::{Confidence, Format};
 pub use selection::{ChannelIndexes, ChannelSelection, resolve_channels};

@@ -31,11 +31,49 @@ impl NpyHeader {
 
     /// Parses the header from the start of a file. Errors carry `(offset, detail)`.
     pub fn parse(bytes: &[u8]) -> std::result::Result<NpyHeader, (u64, String)> {
+        let raw = NpyRawHeader::parse(bytes)?;
+        let descr = raw.descr.as_str();
+        let dtype = if descr == "|b1" || descr == "b1" {
+            Dtype::Uint8
+        } else {
+            Dtype::from_numpy(descr).ok_or((
+                raw.header_offset,
+                format!("unsupported dtype {descr:?} (only little-endian numbers)"),
+            ))?
+        };
+        Ok(NpyHeader {
+            dtype,
+            shape: raw.shape,
+            fortran_order: raw.fortran_order,
+            data_offset: raw.data_offset,
+        })
+    }
+}
+
+/// A `.npy` header with its dtype left as numpy's `descr` string (`"<f8"`, `"<U12"`, `"|O"`,
+/// ...), for callers that handle dtypes [`Dtype`] does not cover (text arrays in `.npz`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NpyRawHeader {
+    /// numpy's dtype string, unquoted.
+    pub descr: String,
+    /// Shape.
+    pub shape: Vec<u64>,
+    /// Whether the data is column-major.
+    pub fortran_order: bool,
+    /// Byte offset of the header text (where header errors are reported).
+    pub header_offset: u64,
+    /// Byte offset of the data.
+    pub data_offset: u64,
+}
+
+impl NpyRawHeader {
+    /// Parses magic, version, header length and the header dict (`descr`, `fortran_order`,
+    /// `shape`) of format versions 1.0–3.0. Errors carry `(offset, detail)`.
+    pub fn parse(bytes: &[u8]) -> std::result::Result<NpyRawHeader, (u64, String)> {
         if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
             return Err((0, "not a .npy file (bad magic)".into()));
         }
-        let major = bytes[6];
-        let (len, start) = match major {
+        let (len, start) = match bytes[6] {
             1 => (u64::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10u64),
             2 | 3 => {
                 let b = bytes
@@ -55,20 +93,15 @@ impl NpyHeader {
             .and_then(|(s, e)| bytes.get(s..e))
             .ok_or((
                 start,
-                format!("header of {len} bytes runs past the end of the file"),
+                format!("header of {len} bytes runs past the end of the data"),
             ))?;
         let text = String::from_utf8_lossy(text);
         let descr =
             dict_value(&text, "descr").ok_or((start, "header has no 'descr'".to_string()))?;
-        let descr = descr.trim().trim_matches(|c| c == '\'' || c == '"');
-        let dtype = if descr == "|b1" || descr == "b1" {
-            Dtype::Uint8
-        } else {
-            Dtype::from_numpy(descr).ok_or((
-                start,
-                format!("unsupported dtype {descr:?} (only little-endian numbers)"),
-            ))?
-        };
+        let descr = descr
+            .trim()
+            .trim_matches(|c| c == '\'' || c == '"')
+            .to_owned();
         let fortran_order = dict_value(&text, "fortran_order")
             .map(|v| v.trim().starts_with("True"))
             .unwrap_or(false);
@@ -86,10 +119,11 @@ impl NpyHeader {
             .map(|s| s.trim_end_matches('L').parse::<u64>())
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|_| (start, format!("bad shape {shape_txt:?}")))?;
-        Ok(NpyHeader {
-            dtype,
+        Ok(NpyRawHeader {
+            descr,
             shape,
             fortran_order,
+            header_offset: start,
             data_offset: end,
         })
     }

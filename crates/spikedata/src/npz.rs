@@ -230,15 +230,6 @@ enum NpyData {
     Other(String),
 }
 
-fn header_value<'h>(h: &'h str, key: &str) -> Option<&'h str> {
-    let k = h.find(&format!("'{key}'"))?;
-    let rest = h[k + key.len() + 2..]
-        .trim_start()
-        .strip_prefix(':')?
-        .trim_start();
-    Some(rest)
-}
-
 fn parse_npy(
     bytes: &[u8],
     name: &str,
@@ -250,49 +241,13 @@ fn parse_npy(
         offset: member_off,
         detail: format!("member {name:?}: {d}"),
     };
-    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
-        return Err(bad("not an npy array (bad magic)".into()));
-    }
-    let major = bytes[6];
-    let (hlen, hstart) = match major {
-        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
-        2 | 3 => {
-            let b = bytes
-                .get(8..12)
-                .ok_or_else(|| bad("truncated header".into()))?;
-            (
-                usize::try_from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .map_err(|_| bad("header too large".into()))?,
-                12,
-            )
-        }
-        v => return Err(bad(format!("unsupported npy version {v}"))),
-    };
-    let header = bytes
-        .get(hstart..hstart + hlen)
-        .ok_or_else(|| bad("truncated header".into()))?;
-    let header = String::from_utf8_lossy(header);
-    let descr = header_value(&header, "descr")
-        .and_then(|r| {
-            let q = r.chars().next()?;
-            let r = &r[1..];
-            Some(r[..r.find(q)?].to_string())
-        })
-        .ok_or_else(|| bad(format!("no descr in header {header:?}")))?;
-    let fortran = header_value(&header, "fortran_order").is_some_and(|r| r.starts_with("True"));
-    let shape_txt = header_value(&header, "shape")
-        .and_then(|r| r.strip_prefix('('))
-        .and_then(|r| r.split(')').next())
-        .ok_or_else(|| bad(format!("no shape in header {header:?}")))?;
-    let shape = shape_txt
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse::<u64>()
-                .map_err(|_| bad(format!("bad shape {shape_txt:?}")))
-        })
-        .collect::<Result<Vec<u64>>>()?;
+    let raw =
+        rawio_core::NpyRawHeader::parse(bytes).map_err(|(off, d)| SpikeDataError::Corrupt {
+            path: path.to_path_buf(),
+            offset: member_off + off,
+            detail: format!("member {name:?}: {d}"),
+        })?;
+    let (descr, shape, fortran) = (raw.descr, raw.shape, raw.fortran_order);
     if fortran && shape.len() > 1 {
         return Err(SpikeDataError::Unsupported(format!(
             "{}: member {name:?} is a Fortran-order array",
@@ -303,7 +258,10 @@ fn parse_npy(
         .iter()
         .try_fold(1u64, |a, &d| a.checked_mul(d))
         .ok_or_else(|| bad("shape overflows".into()))?;
-    let body = &bytes[hstart + hlen..];
+    let body = usize::try_from(raw.data_offset)
+        .ok()
+        .and_then(|o| bytes.get(o..))
+        .unwrap_or(&[]);
     let (endian, kind, size) = {
         let d = descr.as_str();
         let (e, rest) = match d.chars().next() {
@@ -397,26 +355,8 @@ fn parse_npy(
 }
 
 fn npy_bytes(descr: &str, shape: &[usize], body: &[u8]) -> Vec<u8> {
-    let shape_txt = match shape {
-        [n] => format!("({n},)"),
-        s => format!(
-            "({})",
-            s.iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    let mut h = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape_txt}, }}");
-    // total header (magic 6 + version 2 + len 2 + text) padded to a multiple of 64, newline last
-    let total = 10 + h.len() + 1;
-    let pad = (64 - total % 64) % 64;
-    h.push_str(&" ".repeat(pad));
-    h.push('\n');
-    let mut out = Vec::with_capacity(10 + h.len() + body.len());
-    out.extend_from_slice(b"\x93NUMPY\x01\x00");
-    out.extend_from_slice(&(h.len() as u16).to_le_bytes());
-    out.extend_from_slice(h.as_bytes());
+    let shape: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
+    let mut out = rawio_core::npy_header_bytes(descr, &shape);
     out.extend_from_slice(body);
     out
 }
