@@ -130,12 +130,12 @@ fn run(cli: Cli) -> rawio::Result<u8> {
                     f.opens.to_string(),
                 ]);
             }
-            println!("{t}");
+            emit(&format!("{t}\n"));
             Ok(0)
         }
         Command::Info { path, format } => {
             let r = open(&path, format.as_deref())?;
-            print!("{}", info(r.as_ref())?);
+            emit(&info(r.as_ref())?);
             Ok(0)
         }
         Command::Dump {
@@ -197,10 +197,16 @@ fn run(cli: Cli) -> rawio::Result<u8> {
             if let Some(s) = spinner {
                 s.finish_and_clear();
             }
-            println!("{report}");
+            emit(&format!("{report}\n"));
             Ok(if report.is_ok() { 0 } else { 1 })
         }
     }
+}
+
+/// Writes to stdout, ignoring a closed pipe (`rawio info x | head` must not panic).
+fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 fn progress_bar() -> Option<indicatif::ProgressBar> {
