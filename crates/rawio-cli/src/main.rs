@@ -109,11 +109,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// Opens the recording; readers that index the whole file at open (Plexon's block scan) can
+/// take a while on multi-GB files, so a spinner runs meanwhile when stderr is a terminal.
 fn open(path: &Path, format: Option<&str>) -> rawio::Result<Box<dyn RawIO>> {
-    match format {
+    let spinner = std::io::stderr().is_terminal().then(|| {
+        let s = indicatif::ProgressBar::new_spinner();
+        s.set_message(format!("opening {}", path.display()));
+        s.enable_steady_tick(std::time::Duration::from_millis(100));
+        s
+    });
+    let r = match format {
         Some(f) => rawio::open_as(path, f),
         None => rawio::open(path),
+    };
+    if let Some(s) = spinner {
+        s.finish_and_clear();
     }
+    r
 }
 
 fn run(cli: Cli) -> rawio::Result<u8> {
