@@ -53,7 +53,33 @@ impl SpikeSliceStack {
     }
 }
 
+/// Kept events (sorted), their `(start, end)` windows in ms, and the number dropped.
+type EventWindows = (Vec<f64>, Vec<(f64, f64)>, usize);
+
 impl SpikeData {
+    /// SpikeLab's event filtering for aligned slices: the events whose `[t - pre, t + post]`
+    /// window lies inside the recording, sorted, with their windows and the number dropped; an error when none
+    /// remains or the windows are invalid.
+    fn event_windows(&self, events: &[f64], pre_ms: f64, post_ms: f64) -> Result<EventWindows> {
+        let (rs, re) = (self.start_time, self.start_time + self.length);
+        let mut peaks: Vec<f64> = events
+            .iter()
+            .copied()
+            .filter(|&t| t - pre_ms >= rs && t + post_ms <= re)
+            .collect();
+        let dropped = events.len() - peaks.len();
+        if peaks.is_empty() {
+            return Err(SpikeDataError::invalid(format!(
+                "No valid events remain after filtering for recording bounds. All {dropped} \
+                 event(s) had windows outside [{rs:.1}, {re:.1}] ms."
+            )));
+        }
+        peaks.sort_by(f64::total_cmp);
+        let windows: Vec<(f64, f64)> = peaks.iter().map(|&t| (t - pre_ms, t + post_ms)).collect();
+        self.check_windows(&windows)?;
+        Ok((peaks, windows, dropped))
+    }
+
     fn check_windows(&self, windows: &[(f64, f64)]) -> Result<()> {
         let (rs, re) = (self.start_time, self.start_time + self.length);
         for (i, &(s, e)) in windows.iter().enumerate() {
@@ -130,22 +156,7 @@ impl SpikeData {
         pre_ms: f64,
         post_ms: f64,
     ) -> Result<SpikeSliceStack> {
-        let (rs, re) = (self.start_time, self.start_time + self.length);
-        let mut peaks: Vec<f64> = events
-            .iter()
-            .copied()
-            .filter(|&t| t - pre_ms >= rs && t + post_ms <= re)
-            .collect();
-        let dropped = events.len() - peaks.len();
-        if peaks.is_empty() {
-            return Err(SpikeDataError::invalid(format!(
-                "No valid events remain after filtering for recording bounds. All {dropped} \
-                 event(s) had windows outside [{rs:.1}, {re:.1}] ms."
-            )));
-        }
-        peaks.sort_by(f64::total_cmp);
-        let windows: Vec<(f64, f64)> = peaks.iter().map(|&t| (t - pre_ms, t + post_ms)).collect();
-        self.check_windows(&windows)?;
+        let (peaks, windows, dropped) = self.event_windows(events, pre_ms, post_ms)?;
         let slices = peaks
             .iter()
             .zip(&windows)
@@ -264,22 +275,8 @@ impl SpikeData {
         if !(sigma_ms >= 0.0) {
             return Err(SpikeDataError::invalid("sigma_ms must be non-negative"));
         }
+        let (_, windows, dropped) = self.event_windows(events, pre_ms, post_ms)?;
         let (rs, re) = (self.start_time, self.start_time + self.length);
-        let mut peaks: Vec<f64> = events
-            .iter()
-            .copied()
-            .filter(|&t| t - pre_ms >= rs && t + post_ms <= re)
-            .collect();
-        let dropped = events.len() - peaks.len();
-        if peaks.is_empty() {
-            return Err(SpikeDataError::invalid(format!(
-                "No valid events remain after filtering for recording bounds. All {dropped} \
-                 event(s) had windows outside [{rs:.1}, {re:.1}] ms."
-            )));
-        }
-        peaks.sort_by(f64::total_cmp);
-        let windows: Vec<(f64, f64)> = peaks.iter().map(|&t| (t - pre_ms, t + post_ms)).collect();
-        self.check_windows(&windows)?;
         let grid = np_arange(rs, re, bin_size_ms)?;
         if grid.len().saturating_mul(self.n_units().max(1)) > MAX_RATE_CELLS {
             return Err(SpikeDataError::invalid(format!(
