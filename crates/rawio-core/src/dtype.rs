@@ -333,15 +333,11 @@ impl<'a, D: RemoveAxis> RawArray<'a, D> {
     /// length; an `axis` beyond the array's dimensions gives an empty result instead of a
     /// panic.
     pub fn slice_axis(&self, axis: usize, range: std::ops::Range<usize>) -> RawArray<'_, D> {
+        // An axis past the last one has length 0 here, so the range clamps to 0..0.
         let len = self.shape().get(axis).copied().unwrap_or(0);
         let end = range.end.min(len);
-        let start = range.start.min(end);
+        let range = range.start.min(end)..end;
         let axis = axis.min(self.ndim().saturating_sub(1));
-        let range = if self.shape().get(axis).is_some_and(|&l| l == len) {
-            start..end
-        } else {
-            0..0
-        };
         dispatch_raw!(self, a => Sample::wrap(CowArray::from(
             a.slice_axis(Axis(axis), ndarray::Slice::from(range))
         )))

@@ -337,15 +337,7 @@ impl Parser<'_> {
             b'\'' | b'"' => self.strings(false),
             c if c.is_ascii_alphabetic() => {
                 // a string prefix (r'', rb'', u'', b'') or a keyword
-                let mut raw = false;
-                let mut k = 0;
-                while let Some(p @ (b'r' | b'R' | b'u' | b'U' | b'b' | b'B')) = self.peek_at(k) {
-                    raw |= matches!(p, b'r' | b'R');
-                    k += 1;
-                    if k > 2 {
-                        break;
-                    }
-                }
+                let (k, raw) = self.string_prefix();
                 if k > 0 && k <= 2 && matches!(self.peek_at(k), Some(b'\'' | b'"')) {
                     self.pos += k;
                     return self.strings(raw);
@@ -377,21 +369,28 @@ impl Parser<'_> {
         }
     }
 
+    /// Length (capped at 3) of a run of string-prefix letters (`r`, `u`, `b`, any case) at the
+    /// cursor, and whether it contains `r` (a raw string).
+    fn string_prefix(&self) -> (usize, bool) {
+        let mut raw = false;
+        let mut k = 0;
+        while let Some(p @ (b'r' | b'R' | b'u' | b'U' | b'b' | b'B')) = self.peek_at(k) {
+            raw |= matches!(p, b'r' | b'R');
+            k += 1;
+            if k > 2 {
+                break;
+            }
+        }
+        (k, raw)
+    }
+
     /// One or more adjacent string literals (Python concatenates them).
     fn strings(&mut self, raw: bool) -> Option<PyValue> {
         let mut out = self.string(raw)?;
         loop {
             let save = self.pos;
             self.skip_inline_ws();
-            let mut raw2 = false;
-            let mut k = 0;
-            while let Some(p @ (b'r' | b'R' | b'u' | b'U' | b'b' | b'B')) = self.peek_at(k) {
-                raw2 |= matches!(p, b'r' | b'R');
-                k += 1;
-                if k > 2 {
-                    break;
-                }
-            }
+            let (k, raw2) = self.string_prefix();
             if k <= 2 && matches!(self.peek_at(k), Some(b'\'' | b'"')) {
                 self.pos += k;
                 out.push_str(&self.string(raw2)?);
