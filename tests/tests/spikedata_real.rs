@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use rawio::RawIOExt;
 use rawio_conformance::shared_testdata;
 use spikedata::{FromRawioOptions, SpikeData};
 

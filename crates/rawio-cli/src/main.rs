@@ -13,7 +13,7 @@
 
 use clap::{Parser, Subcommand};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use rawio::{ErrorKind, RawIO};
+use rawio::{ErrorKind, RawIO, RawIOExt};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -1,6 +1,8 @@
 //! The reader checks: every check of neo's `rawio_compliance.py`, with its holes closed.
 
-use rawio_core::{ChannelSelection, EventKind, RawChunk, RawIO, TimeWindow, dispatch_raw};
+use rawio_core::{
+    ChannelSelection, EventKind, RawChunk, RawIO, RawIOExt, TimeWindow, dispatch_raw,
+};
 use std::fmt;
 
 /// Chunk sizes used to iterate every stream over its whole length.

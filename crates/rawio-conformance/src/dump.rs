@@ -1,7 +1,7 @@
 //! `rawio dump --json`: the `rawio-dump/1` contract (`shared/spec/dump-json.md`).
 
 use rawio_core::{
-    ChannelSelection, Error, RawIO, Result, Sample, TimeWindow, dispatch_raw, json_f64,
+    ChannelSelection, Error, RawIO, RawIOExt, Result, Sample, TimeWindow, dispatch_raw, json_f64,
 };
 use serde_json::{Map, Value, json};
 

@@ -2,7 +2,7 @@
 //! allocate without bound.
 
 use crate::checks::{Report, Violation};
-use rawio_core::{ChannelSelection, RawIO, Result, TimeWindow};
+use rawio_core::{ChannelSelection, RawIO, RawIOExt, Result, TimeWindow};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};

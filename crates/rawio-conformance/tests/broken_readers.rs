@@ -37,10 +37,6 @@ enum Bug {
     ThreadDependent,
     /// Duplicate channel ids in a stream.
     DuplicateIds,
-    /// Overrides the provided rescale and forgets the offset.
-    RescaleIgnoresOffset,
-    /// Overrides the provided chunk read and clamps an out-of-range `i_stop` instead of failing.
-    ClampsOutOfRange,
 }
 
 struct Broken {
@@ -127,47 +123,6 @@ impl RawIO for Broken {
             _ => self.inner.read_signal_chunk(b, s, k, samples, ch),
         }
     }
-    fn rescale_signal_f64(
-        &self,
-        raw: &RawChunk<'_>,
-        stream: usize,
-        channels: &rawio_core::ChannelSelection,
-    ) -> Result<rawio_core::ndarray::Array2<f64>> {
-        if self.bug != Bug::RescaleIgnoresOffset {
-            return self.inner.rescale_signal_f64(raw, stream, channels);
-        }
-        let idx = rawio_core::resolve_channels(&self.header, stream, channels)?.to_vec();
-        let chans = self.header.stream_channels(stream)?;
-        let mut out = raw.to_f64();
-        for (mut col, &c) in out.columns_mut().into_iter().zip(&idx) {
-            col.mapv_inplace(|v| v * chans[c].gain);
-        }
-        Ok(out)
-    }
-    fn analogsignal_chunk(
-        &self,
-        block: usize,
-        seg: usize,
-        stream: usize,
-        i_start: Option<u64>,
-        i_stop: Option<u64>,
-        channels: &rawio_core::ChannelSelection,
-    ) -> Result<RawChunk<'_>> {
-        // The provided method's logic, except that the buggy variant clamps instead of failing.
-        let size = self.inner.signal.nrows() as u64;
-        let mut stop = i_stop.unwrap_or(size);
-        let mut start = i_start.unwrap_or(0);
-        if self.bug == Bug::ClampsOutOfRange {
-            stop = stop.min(size);
-            start = start.min(stop);
-        } else if stop > size || start > stop {
-            return Err(rawio_core::Error::out_of_range("i_stop", stop, size + 1));
-        }
-        self.header.segment(block, seg)?;
-        self.header.stream(stream)?;
-        let idx = rawio_core::resolve_channels(&self.header, stream, channels)?;
-        self.read_signal_chunk(block, seg, stream, start..stop, &idx)
-    }
     fn read_spike_count(&self, b: usize, s: usize, u: usize) -> Result<u64> {
         let n = self.inner.read_spike_count(b, s, u)?;
         Ok(if self.bug == Bug::WrongSpikeCount {
@@ -248,8 +203,6 @@ fn every_bug_is_caught_by_its_check() {
         (Bug::MixedRates, "header"),
         (Bug::DuplicateIds, "header"),
         (Bug::ThreadDependent, "two_threads"),
-        (Bug::RescaleIgnoresOffset, "read_analogsignals/rescale"),
-        (Bug::ClampsOutOfRange, "invalid_arguments"),
     ];
     for (bug, check) in cases {
         let r = report(bug);

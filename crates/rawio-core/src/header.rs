@@ -1,5 +1,6 @@
 //! The header: what a recording contains, in neo.rawio's vocabulary.
 
+use crate::clock::SampleClock;
 use crate::dtype::Dtype;
 use crate::error::{Error, Result};
 use serde::Serialize;
@@ -45,6 +46,8 @@ pub struct SignalStream {
     pub id: String,
     /// Id of the buffer this stream lives in, or `""`.
     pub buffer_id: String,
+    /// How the stream's samples map to times (see [`crate::clock`]).
+    pub clock: SampleClock,
     /// Stream annotations.
     pub annotations: Annotations,
 }

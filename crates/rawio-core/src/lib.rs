@@ -13,7 +13,7 @@
 //! program gets a `Box<dyn RawIO>` from `rawio::open(path)`):
 //!
 //! ```
-//! use rawio_core::{ChannelSelection, RawIO, TimeWindow};
+//! use rawio_core::prelude::*;
 //! # fn demo(reader: &dyn RawIO) -> rawio_core::Result<()> {
 //! let header = reader.header();
 //! for (i, stream) in header.signal_streams.iter().enumerate() {
@@ -36,6 +36,7 @@
 //! ```
 #![deny(unsafe_code)]
 
+pub mod clock;
 pub mod dtype;
 pub mod error;
 pub mod header;
@@ -48,6 +49,7 @@ pub mod selection;
 pub mod testing;
 pub mod time;
 
+pub use clock::{Clock, RateSource, SampleClock};
 pub use dtype::{Dtype, RawArray, RawChunk, RawTimestamps, RawWaveforms, Sample, json_f64};
 pub use error::{Error, ErrorKind, Result};
 pub use header::{
@@ -56,10 +58,20 @@ pub use header::{
 };
 pub use io::{InterleavedLayout, LeReader, MappedFile, ShortRead};
 pub use npy::{NpyFile, NpyHeader, NpyRawHeader, header_bytes as npy_header_bytes};
-pub use rawio::{Events, RawIO, signal_chunks};
+pub use rawio::{Events, RawIO, RawIOExt, SampleTimes, SignalChunks};
 pub use registry::{Confidence, Format};
 pub use selection::{ChannelIndexes, ChannelSelection, resolve_channels};
 pub use time::{TimeBase, TimeWindow};
+
+/// The traits and the types used in almost every call: `use rawio_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::clock::{Clock, SampleClock};
+    pub use crate::dtype::{RawChunk, RawTimestamps, RawWaveforms};
+    pub use crate::error::{Error, Result};
+    pub use crate::rawio::{RawIO, RawIOExt};
+    pub use crate::selection::ChannelSelection;
+    pub use crate::time::TimeWindow;
+}
 
 pub use ndarray;
 pub use serde_json;

@@ -1,12 +1,14 @@
-//! The [`RawIO`] trait: what every format reader implements.
+//! The two traits of a reader: [`RawIO`], what a format implements, and [`RawIOExt`], what
+//! users call (provided for every reader, validated in one place).
 
+use crate::clock::{Clock, SampleClock, first_at_or_after, regular_time};
 use crate::dtype::{RawChunk, RawTimestamps, RawWaveforms};
 use crate::error::{Error, Result};
 use crate::header::{EventKind, Header};
 use crate::rescale;
 use crate::selection::{ChannelIndexes, ChannelSelection, resolve_channels};
 use crate::time::{TimeBase, TimeWindow};
-use ndarray::{Array1, Array2, Array3};
+use ndarray::{Array1, Array2, Array3, CowArray, Ix1};
 use std::ops::Range;
 
 /// Events or epochs of one event channel in one segment.
@@ -53,26 +55,21 @@ impl Events<'_> {
     }
 }
 
-/// A reader of one recording, in neo.rawio's model: blocks of segments holding signal streams,
-/// units (spike channels) and event channels.
-///
-/// The trait has two sides.
-///
-/// * **Users** call the provided methods ([`RawIO::analogsignal_chunk`],
-///   [`RawIO::spike_timestamps`], ...). They validate every index, resolve channel selections
-///   and time windows, and return [`Error`]s for bad arguments, never panic.
-/// * **Readers** implement the `read_*` methods and [`RawIO::header`]. Those are only called
-///   with valid block/segment/stream/unit/event indexes and in-range sample ranges, so a
-///   reader does not repeat the checks. Do not override the provided methods.
-///
-/// Readers are constructed by a format's `open(path)`, which parses the whole header: there is
-/// no half-initialised reader. Every reader is `Send + Sync`; reads take `&self`, so one
-/// reader can be shared by threads.
-pub trait RawIO: Send + Sync {
-    // ----------------------------------------------------------------------------------------
-    // Reader side
-    // ----------------------------------------------------------------------------------------
+/// Per-sample times in seconds, borrowed from the file where it stores them as f64.
+pub type SampleTimes<'a> = CowArray<'a, f64, Ix1>;
 
+/// The reader side of a recording, in neo.rawio's model: blocks of segments holding signal
+/// streams, units (spike channels) and event channels. **Format crates implement this
+/// trait; users call [`RawIOExt`]** (in scope with `use rawio_core::prelude::*`), which every
+/// `RawIO` gets for free and which validates every argument before calling the `read_*`
+/// methods here.
+///
+/// The `read_*` methods are only called with valid block/segment/stream/unit/event indexes,
+/// in-range sample ranges and resolved channel selections, so a reader does not repeat those
+/// checks. Readers are constructed by a format's `open(path)`, which parses the whole header:
+/// there is no half-initialised reader. Every reader is `Send + Sync`; reads take `&self`, so
+/// one reader can be shared by threads. The trait is object safe (`Box<dyn RawIO>`).
+pub trait RawIO: Send + Sync {
     /// The format id (`"neuroscope"`, `"plexon"`, ...), as in the dump contract.
     fn format_id(&self) -> &'static str;
 
@@ -99,6 +96,29 @@ pub trait RawIO: Send + Sync {
         samples: Range<u64>,
         channels: &ChannelIndexes,
     ) -> Result<RawChunk<'_>>;
+
+    /// Times in seconds of samples `samples` (already checked against the size) of a stream
+    /// whose header clock has explicit times ([`SampleClock::has_explicit_times`]): exactly the
+    /// stored times, one per sample. Only called for such streams; the default is the regular
+    /// clock `t_start + i / sampling_rate`, so readers of regular streams do not implement it.
+    fn read_signal_times(
+        &self,
+        block: usize,
+        seg: usize,
+        stream: usize,
+        samples: Range<u64>,
+    ) -> Result<SampleTimes<'_>> {
+        regular_times(self, block, seg, stream, samples)
+    }
+
+    /// A hint that the caller is done with samples `samples` of `stream`: a reader backed by a
+    /// memory map drops those pages from the process's resident set (they are read again from
+    /// the page cache if touched again, so borrowed views stay valid). Streaming a whole file
+    /// through [`RawIOExt::signal_chunks`] calls it behind the cursor, which keeps memory flat.
+    /// The default does nothing.
+    fn release_signal(&self, block: usize, seg: usize, stream: usize, samples: Range<u64>) {
+        let _ = (block, seg, stream, samples);
+    }
 
     /// Number of spikes of `unit` in the segment.
     fn read_spike_count(&self, block: usize, seg: usize, unit: usize) -> Result<u64>;
@@ -135,11 +155,45 @@ pub trait RawIO: Send + Sync {
 
     /// Every event of channel `ev` in the segment.
     fn read_events(&self, block: usize, seg: usize, ev: usize) -> Result<Events<'_>>;
+}
 
-    // ----------------------------------------------------------------------------------------
-    // User side (provided)
-    // ----------------------------------------------------------------------------------------
+/// `t_start + i / rate` for `samples` of a stream (the regular clock).
+fn regular_times<R: RawIO + ?Sized>(
+    reader: &R,
+    block: usize,
+    seg: usize,
+    stream: usize,
+    samples: Range<u64>,
+) -> Result<SampleTimes<'static>> {
+    let t0 = reader.read_signal_t_start(block, seg, stream)?;
+    let rate = stream_rate(reader.header(), stream)?;
+    Ok(CowArray::from(Array1::from_iter(
+        samples.map(|i| regular_time(t0, rate, i)),
+    )))
+}
 
+fn stream_rate(header: &Header, stream: usize) -> Result<f64> {
+    let chans = header.stream_channels(stream)?;
+    chans
+        .first()
+        .map(|c| c.sampling_rate)
+        .ok_or_else(|| Error::invalid(format!("stream {stream} has no channel")))
+}
+
+/// What users call on any reader: neo.rawio's public methods, with every index, sample range,
+/// channel selection and time window validated before the reader is asked. Provided for every
+/// [`RawIO`] (including `dyn RawIO`) by a blanket implementation, so it cannot be overridden.
+///
+/// ```
+/// use rawio_core::prelude::*;
+/// # fn demo(reader: &dyn RawIO) -> rawio_core::Result<()> {
+/// let raw = reader.analogsignal_chunk(0, 0, 0, Some(0), Some(100), &ChannelSelection::All)?;
+/// let times = reader.signal_times(0, 0, 0, 0..100)?; // seconds, on the stream's own clock
+/// assert_eq!(raw.len(), times.len());
+/// # Ok(()) }
+/// # demo(&rawio_core::testing::TinyReader::new()).unwrap();
+/// ```
+pub trait RawIOExt: RawIO {
     /// Number of blocks.
     fn block_count(&self) -> usize {
         self.header().block_count()
@@ -194,13 +248,14 @@ pub trait RawIO: Send + Sync {
         self.read_signal_t_start(block, seg, stream)
     }
 
-    /// Sampling rate of `stream` in Hz.
+    /// Sampling rate of `stream` in Hz (nominal for an explicit clock).
     fn signal_sampling_rate(&self, stream: usize) -> Result<f64> {
-        let chans = self.header().stream_channels(stream)?;
-        chans
-            .first()
-            .map(|c| c.sampling_rate)
-            .ok_or_else(|| Error::invalid(format!("stream {stream} has no channel")))
+        stream_rate(self.header(), stream)
+    }
+
+    /// The sample clock of `stream` (see [`crate::clock`]).
+    fn signal_clock(&self, stream: usize) -> Result<SampleClock> {
+        Ok(self.header().stream(stream)?.clock)
     }
 
     /// Raw samples `[i_start, i_stop)` (default: the whole segment) of the selected channels
@@ -215,21 +270,13 @@ pub trait RawIO: Send + Sync {
         i_stop: Option<u64>,
         channels: &ChannelSelection,
     ) -> Result<RawChunk<'_>> {
-        let size = self.signal_size(block, seg, stream)?;
-        let start = i_start.unwrap_or(0);
-        let stop = i_stop.unwrap_or(size);
-        if stop > size {
-            return Err(Error::out_of_range("i_stop", stop, size + 1));
-        }
-        if start > stop {
-            return Err(Error::invalid(format!("i_start {start} > i_stop {stop}")));
-        }
+        let range = sample_range(self, block, seg, stream, i_start, i_stop)?;
         let idx = resolve_channels(self.header(), stream, channels)?;
-        let chunk = self.read_signal_chunk(block, seg, stream, start..stop, &idx)?;
         let want = [
-            usize::try_from(stop - start).unwrap_or(usize::MAX),
+            usize::try_from(range.end - range.start).unwrap_or(usize::MAX),
             idx.len(),
         ];
+        let chunk = self.read_signal_chunk(block, seg, stream, range, &idx)?;
         if chunk.shape() != want {
             return Err(Error::invalid(format!(
                 "reader {} returned a {:?} chunk for a {want:?} request",
@@ -238,6 +285,120 @@ pub trait RawIO: Send + Sync {
             )));
         }
         Ok(chunk)
+    }
+
+    /// The whole segment of `stream` as consecutive chunks of at most `chunk_size` samples,
+    /// in order (the last ends exactly at the stream size). Memory stays flat however long the
+    /// stream: the reader is told to release each chunk's pages when the next one is read.
+    fn signal_chunks(
+        &self,
+        block: usize,
+        seg: usize,
+        stream: usize,
+        chunk_size: u64,
+        channels: ChannelSelection,
+    ) -> Result<SignalChunks<'_, Self>> {
+        if chunk_size == 0 {
+            return Err(Error::invalid("chunk_size must be > 0"));
+        }
+        let size = self.signal_size(block, seg, stream)?;
+        resolve_channels(self.header(), stream, &channels)?;
+        Ok(SignalChunks {
+            reader: self,
+            block,
+            seg,
+            stream,
+            chunk_size,
+            channels,
+            next: 0,
+            size,
+            behind: None,
+        })
+    }
+
+    /// Times in seconds of samples `samples` of `stream` on the stream's own clock
+    /// ([`Clock::Default`]): stored times for an explicit clock, `t_start + i / rate` otherwise.
+    fn signal_times(
+        &self,
+        block: usize,
+        seg: usize,
+        stream: usize,
+        samples: Range<u64>,
+    ) -> Result<SampleTimes<'_>> {
+        self.signal_times_on(block, seg, stream, samples, Clock::Default)
+    }
+
+    /// Times in seconds of samples `samples` of `stream` on the chosen clock. [`Clock::Explicit`]
+    /// is an error on a stream without stored times.
+    fn signal_times_on(
+        &self,
+        block: usize,
+        seg: usize,
+        stream: usize,
+        samples: Range<u64>,
+        clock: Clock,
+    ) -> Result<SampleTimes<'_>> {
+        let range = sample_range(
+            self,
+            block,
+            seg,
+            stream,
+            Some(samples.start),
+            Some(samples.end),
+        )?;
+        let n = range.end - range.start;
+        if resolve_clock(self.header(), stream, clock)? == Clock::Regular {
+            return regular_times(self, block, seg, stream, range);
+        }
+        let times = self.read_signal_times(block, seg, stream, range)?;
+        if times.len() as u64 != n {
+            return Err(Error::invalid(format!(
+                "reader {} returned {} times for {n} samples",
+                self.format_id(),
+                times.len()
+            )));
+        }
+        Ok(times)
+    }
+
+    /// The first sample of `stream` in the segment whose time on `clock` is `>= t` (numpy's
+    /// `searchsorted(times, t, "left")`): `0` for a time before the first sample, the stream
+    /// size for a time after the last. Exact: a binary search on the stored times for an
+    /// explicit clock, the regular formula otherwise (the result agrees with
+    /// [`RawIOExt::signal_times_on`] to the bit).
+    fn sample_index(
+        &self,
+        block: usize,
+        seg: usize,
+        stream: usize,
+        t: f64,
+        clock: Clock,
+    ) -> Result<u64> {
+        let n = self.signal_size(block, seg, stream)?;
+        if resolve_clock(self.header(), stream, clock)? == Clock::Regular {
+            let t0 = self.read_signal_t_start(block, seg, stream)?;
+            let rate = self.signal_sampling_rate(stream)?;
+            return Ok(first_at_or_after(n, t, |i| regular_time(t0, rate, i)));
+        }
+        let mut err = None;
+        let i = first_at_or_after(n, t, |i| {
+            match self.read_signal_times(block, seg, stream, i..i + 1) {
+                Ok(v) if v.len() == 1 => v[0],
+                Ok(_) | Err(_) => {
+                    if err.is_none() {
+                        err = Some(Error::invalid(format!(
+                            "reader {} cannot read the time of sample {i}",
+                            self.format_id()
+                        )));
+                    }
+                    f64::INFINITY
+                }
+            }
+        });
+        match err {
+            Some(e) => Err(e),
+            None => Ok(i),
+        }
     }
 
     /// `raw * gain + offset` in f64, per selected channel of `stream` (neo's
@@ -295,7 +456,8 @@ pub trait RawIO: Send + Sync {
     }
 
     /// Raw waveforms of the spikes of `unit` inside `window`, or `None` when the file has
-    /// none. The spikes are exactly those of [`RawIO::spike_timestamps`] with the same window.
+    /// none. The spikes are exactly those of [`RawIOExt::spike_timestamps`] with the same
+    /// window.
     fn spike_raw_waveforms(
         &self,
         block: usize,
@@ -343,7 +505,8 @@ pub trait RawIO: Send + Sync {
     }
 
     /// Events of channel `ev` inside `window` (seconds, inclusive bounds). Epochs are kept
-    /// when their start is inside the window.
+    /// when their start is inside the window; timestamps, durations and labels are filtered
+    /// together.
     fn event_timestamps(
         &self,
         block: usize,
@@ -385,32 +548,107 @@ pub trait RawIO: Send + Sync {
     }
 }
 
-/// Signal chunks of at most `chunk_size` samples covering a whole stream segment, in order.
-/// The last chunk ends exactly at the stream size.
-pub fn signal_chunks<'r>(
-    reader: &'r dyn RawIO,
+/// `[i_start, i_stop)` checked against the stream size.
+fn sample_range<R: RawIO + ?Sized>(
+    reader: &R,
+    block: usize,
+    seg: usize,
+    stream: usize,
+    i_start: Option<u64>,
+    i_stop: Option<u64>,
+) -> Result<Range<u64>> {
+    let size = reader.signal_size(block, seg, stream)?;
+    let start = i_start.unwrap_or(0);
+    let stop = i_stop.unwrap_or(size);
+    if stop > size {
+        return Err(Error::out_of_range("i_stop", stop, size + 1));
+    }
+    if start > stop {
+        return Err(Error::invalid(format!("i_start {start} > i_stop {stop}")));
+    }
+    Ok(start..stop)
+}
+
+/// The concrete clock (`Regular` or `Explicit`) a request on `stream` reads.
+fn resolve_clock(header: &Header, stream: usize, clock: Clock) -> Result<Clock> {
+    let sc = header.stream(stream)?.clock;
+    match clock {
+        Clock::Default => Ok(sc.default_clock()),
+        Clock::Regular => Ok(Clock::Regular),
+        Clock::Explicit if sc.has_explicit_times() => Ok(Clock::Explicit),
+        Clock::Explicit => Err(Error::invalid(format!(
+            "stream {stream} has a regular clock only; it stores no per-sample times"
+        ))),
+    }
+}
+
+impl<T: RawIO + ?Sized> RawIOExt for T {}
+
+/// Consecutive chunks of one stream segment, from [`RawIOExt::signal_chunks`]. Each item is
+/// the sample range and the chunk. When an item is produced, the reader is told to release the
+/// previous chunk's pages ([`RawIO::release_signal`]); the last chunk is released when the
+/// iterator is dropped. Chunks kept alive by the caller stay valid (released pages are read
+/// again on access).
+pub struct SignalChunks<'r, R: RawIO + ?Sized> {
+    reader: &'r R,
     block: usize,
     seg: usize,
     stream: usize,
     chunk_size: u64,
     channels: ChannelSelection,
-) -> Result<impl Iterator<Item = Result<(Range<u64>, RawChunk<'r>)>> + 'r> {
-    if chunk_size == 0 {
-        return Err(Error::invalid("chunk_size must be > 0"));
+    next: u64,
+    size: u64,
+    behind: Option<Range<u64>>,
+}
+
+impl<'r, R: RawIO + ?Sized> SignalChunks<'r, R> {
+    fn release_behind(&mut self) {
+        if let Some(r) = self.behind.take() {
+            self.reader
+                .release_signal(self.block, self.seg, self.stream, r);
+        }
     }
-    let size = reader.signal_size(block, seg, stream)?;
-    let mut start = 0u64;
-    Ok(std::iter::from_fn(move || {
-        if start >= size {
+}
+
+impl<'r, R: RawIO + ?Sized> Iterator for SignalChunks<'r, R> {
+    type Item = Result<(Range<u64>, RawChunk<'r>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.release_behind();
+        if self.next >= self.size {
             return None;
         }
-        let stop = start.saturating_add(chunk_size).min(size);
-        let r = start..stop;
-        start = stop;
+        let stop = self.next.saturating_add(self.chunk_size).min(self.size);
+        let r = self.next..stop;
+        self.next = stop;
+        self.behind = Some(r.clone());
+        let reader: &'r R = self.reader;
         Some(
             reader
-                .analogsignal_chunk(block, seg, stream, Some(r.start), Some(r.end), &channels)
+                .analogsignal_chunk(
+                    self.block,
+                    self.seg,
+                    self.stream,
+                    Some(r.start),
+                    Some(r.end),
+                    &self.channels,
+                )
                 .map(|c| (r, c)),
         )
-    }))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self
+            .size
+            .saturating_sub(self.next)
+            .div_ceil(self.chunk_size);
+        let left = usize::try_from(left).unwrap_or(usize::MAX);
+        (left, Some(left))
+    }
+}
+
+impl<R: RawIO + ?Sized> Drop for SignalChunks<'_, R> {
+    fn drop(&mut self) {
+        self.release_behind();
+    }
 }

@@ -227,6 +227,7 @@ mod tests {
                 name: "s".into(),
                 id: "0".into(),
                 buffer_id: String::new(),
+                clock: Default::default(),
                 annotations: Default::default(),
             }],
             signal_channels: vec![ch(0, "a"), ch(1, "b"), ch(2, "c"), ch(3, "d")],

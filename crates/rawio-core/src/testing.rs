@@ -2,6 +2,7 @@
 //! (the conformance kit uses it as its known-good reference).
 
 use crate::Dtype;
+use crate::clock::SampleClock;
 use crate::dtype::{RawChunk, RawTimestamps, RawWaveforms};
 use crate::error::Result;
 use crate::header::*;
@@ -81,6 +82,7 @@ impl TinyReader {
                 name: "signals".into(),
                 id: "0".into(),
                 buffer_id: String::new(),
+                clock: SampleClock::Regular,
                 annotations: Annotations::new(),
             }],
             signal_channels: (0..3).map(chan).collect(),
@@ -195,7 +197,7 @@ impl RawIO for TinyReader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ChannelSelection, TimeWindow};
+    use crate::{ChannelSelection, RawIOExt, TimeWindow};
 
     #[test]
     fn provided_methods_validate_and_slice() {

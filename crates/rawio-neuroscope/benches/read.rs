@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rawio_core::{ChannelSelection, MappedFile, RawIO, signal_chunks};
+use rawio_core::{ChannelSelection, MappedFile, RawIOExt};
 use rawio_neuroscope::NeuroscopeReader;
 use std::hint::black_box;
 use std::io::Write;
@@ -97,7 +97,10 @@ fn dat(c: &mut Criterion) {
     let mut buf = vec![0i16; (CHUNK * N_CHANNELS) as usize];
     g.bench_function("chunked_read_copy_512MiB", |b| {
         b.iter(|| {
-            for chunk in signal_chunks(&reader, 0, 0, 0, CHUNK, ChannelSelection::All).unwrap() {
+            for chunk in reader
+                .signal_chunks(0, 0, 0, CHUNK, ChannelSelection::All)
+                .unwrap()
+            {
                 let (_, raw) = chunk.unwrap();
                 let a = raw.as_typed::<i16>().unwrap();
                 let n = a.len();
@@ -109,7 +112,10 @@ fn dat(c: &mut Criterion) {
     g.bench_function("chunked_read_view_sum_512MiB", |b| {
         b.iter(|| {
             let mut s = 0i64;
-            for chunk in signal_chunks(&reader, 0, 0, 0, CHUNK, ChannelSelection::All).unwrap() {
+            for chunk in reader
+                .signal_chunks(0, 0, 0, CHUNK, ChannelSelection::All)
+                .unwrap()
+            {
                 let (_, raw) = chunk.unwrap();
                 let a = raw.as_typed::<i16>().unwrap();
                 s += a

@@ -1,7 +1,7 @@
 //! Neuroscope / Klusters (Neurosuite) sessions for rawio: signals, sorted spikes and events.
 //!
 //! ```no_run
-//! use rawio_core::{ChannelSelection, RawIO, TimeWindow};
+//! use rawio_core::{ChannelSelection, RawIO, RawIOExt, TimeWindow};
 //! use rawio_neuroscope::NeuroscopeReader;
 //!
 //! # fn main() -> rawio_core::Result<()> {

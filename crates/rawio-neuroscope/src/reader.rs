@@ -371,6 +371,7 @@ impl NeuroscopeReader {
                 name: name.into(),
                 id: id.into(),
                 buffer_id: id.into(),
+                clock: rawio_core::SampleClock::Regular,
                 annotations: ann,
             });
             for c in 0..xml.n_channels {

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use rawio_conformance::{CompareOptions, assert_conformant, assert_matches_dump, project_testdata};
-use rawio_core::{ChannelSelection, ErrorKind, RawIO, TimeWindow};
+use rawio_core::{ChannelSelection, ErrorKind, RawIO, RawIOExt, TimeWindow};
 use rawio_neuroscope::{NeuroscopeReader, Options, SignalFiles};
 use serde_json::Value;
 use std::path::{Path, PathBuf};

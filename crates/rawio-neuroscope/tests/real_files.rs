@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use rawio_conformance::{assert_conformant, shared_testdata};
-use rawio_core::{RawIO, TimeWindow};
+use rawio_core::{RawIO, RawIOExt, TimeWindow};
 use rawio_neuroscope::NeuroscopeReader;
 use std::collections::BTreeMap;
 use std::path::Path;

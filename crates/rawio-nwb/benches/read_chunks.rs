@@ -8,7 +8,7 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rawio_core::{ChannelSelection, RawIO};
+use rawio_core::{ChannelSelection, RawIO, RawIOExt};
 use rawio_nwb::NwbReader;
 
 fn bench(c: &mut Criterion) {

@@ -4,7 +4,7 @@
 //! # Example
 //!
 //! ```no_run
-//! use rawio_core::{ChannelSelection, RawIO, TimeWindow};
+//! use rawio_core::{ChannelSelection, RawIO, RawIOExt, TimeWindow};
 //! use rawio_nwb::{NwbFile, NwbReader};
 //!
 //! # fn main() -> rawio_core::Result<()> {

@@ -144,6 +144,7 @@ impl NwbReader {
                         name: s.name.clone(),
                         id: s.path.clone(),
                         buffer_id: String::new(),
+                        clock: rawio_core::SampleClock::Regular,
                         annotations: ann,
                     });
                     let len = s.len();

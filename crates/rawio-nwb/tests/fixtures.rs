@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use rawio_core::{ChannelSelection, ErrorKind, EventKind, RawIO, TimeWindow};
+use rawio_core::{ChannelSelection, ErrorKind, EventKind, RawIO, RawIOExt, TimeWindow};
 use rawio_nwb::{ColumnData, NwbFile, NwbReader, ObjectKind};
 
 #[test]

@@ -44,7 +44,7 @@ fn pynwb_back_compat_files() {
 
 #[test]
 fn openephys_header_values() {
-    use rawio_core::{RawIO, TimeWindow};
+    use rawio_core::{RawIO, RawIOExt, TimeWindow};
     let Some(p) = shared("nwb/openephys-0.6.7-nwb/Record Node 105/experiment1.nwb") else {
         return;
     };

@@ -10,7 +10,7 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::Criterion;
-use rawio_core::{RawIO, TimeWindow};
+use rawio_core::{RawIOExt, TimeWindow};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -3,7 +3,7 @@
 //! data (`dat_path`) as a signal stream and spike waveforms cut from it.
 //!
 //! ```no_run
-//! use rawio_core::{RawIO, TimeWindow};
+//! use rawio_core::{RawIO, RawIOExt, TimeWindow};
 //! use rawio_phy::{Options, PhyReader, UnitFilter};
 //!
 //! # fn main() -> rawio_core::Result<()> {

@@ -903,6 +903,7 @@ impl PhyReader {
                 name: "raw".into(),
                 id: "0".into(),
                 buffer_id: String::new(),
+                clock: rawio_core::SampleClock::Regular,
                 annotations: sa,
             });
             for c in 0..r.n_channels {

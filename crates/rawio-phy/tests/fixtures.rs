@@ -4,7 +4,7 @@
 
 use rawio_conformance::{CompareOptions, assert_conformant, assert_matches_dump, project_testdata};
 use rawio_core::serde_json::{self, Value};
-use rawio_core::{ChannelSelection, ErrorKind, RawIO, TimeWindow};
+use rawio_core::{ChannelSelection, ErrorKind, RawIO, RawIOExt, TimeWindow};
 use rawio_phy::{Options, PhyReader, UnitFilter, WaveformChannels};
 
 fn fixture(name: &str) -> std::path::PathBuf {

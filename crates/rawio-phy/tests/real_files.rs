@@ -5,7 +5,7 @@
 use rawio_conformance::{
     CompareOptions, assert_conformant, assert_matches_dump, project_testdata, shared_testdata,
 };
-use rawio_core::{RawIO, TimeWindow};
+use rawio_core::{RawIO, RawIOExt, TimeWindow};
 use rawio_phy::{Options, PhyReader, UnitFilter};
 
 #[test]

@@ -6,7 +6,7 @@
 mod bigfile;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rawio_core::{ChannelSelection, RawIO, TimeWindow};
+use rawio_core::{ChannelSelection, RawIOExt, TimeWindow};
 use rawio_plexon::PlexonReader;
 
 fn benches(c: &mut Criterion) {

@@ -11,7 +11,7 @@
 #[path = "../benches/support/bigfile.rs"]
 mod bigfile;
 
-use rawio_core::{ChannelSelection, RawIO, TimeWindow};
+use rawio_core::{ChannelSelection, RawIOExt, TimeWindow};
 use rawio_plexon::PlexonReader;
 use std::time::Instant;
 

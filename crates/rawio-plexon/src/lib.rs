@@ -1,7 +1,7 @@
 //! Plexon `.plx` reader for rawio: complete, exact and fast.
 //!
 //! ```no_run
-//! use rawio_core::{ChannelSelection, RawIO, TimeWindow};
+//! use rawio_core::{ChannelSelection, RawIO, RawIOExt, TimeWindow};
 //! use rawio_plexon::{Options, PlexonReader};
 //!
 //! # fn main() -> rawio_core::Result<()> {

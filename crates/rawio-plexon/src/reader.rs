@@ -357,6 +357,7 @@ impl PlexonReader {
                 name: stream_name_of(sid),
                 id: sid.clone(),
                 buffer_id: String::new(),
+                clock: rawio_core::SampleClock::Regular,
                 annotations: ann,
             });
             streams.push(StreamInfo {

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use rawio_conformance::{CompareOptions, assert_conformant, assert_matches_dump};
-use rawio_core::{ChannelSelection, ErrorKind, RawIO, TimeWindow};
+use rawio_core::{ChannelSelection, ErrorKind, RawIO, RawIOExt, TimeWindow};
 use rawio_plexon::{Options, PlexonReader};
 use serde_json::Value;
 

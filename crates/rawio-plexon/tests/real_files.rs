@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use rawio_conformance::{CompareOptions, assert_conformant, assert_matches_dump, shared_testdata};
-use rawio_core::{RawIO, TimeWindow};
+use rawio_core::{RawIO, RawIOExt, TimeWindow};
 use rawio_plexon::PlexonReader;
 
 fn real(name: &str) -> Option<PlexonReader> {

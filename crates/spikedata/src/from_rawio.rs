@@ -4,7 +4,7 @@ use crate::core::{Attrs, Options, RawSignal, SpikeData};
 use crate::error::{Result, SpikeDataError};
 use crate::loaders::covering_length;
 use ndarray::Array2;
-use rawio_core::{ChannelSelection, RawIO, TimeWindow};
+use rawio_core::{ChannelSelection, RawIO, RawIOExt, TimeWindow};
 use serde_json::Value;
 
 /// Which units [`SpikeData::from_rawio`] loads.

@@ -1,7 +1,7 @@
 //! Test helpers: fixture paths and the comparison with nwb_dump.py's `nwb-truth/1` JSON.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use rawio_core::{ChannelSelection, RawIO, TimeWindow};
+use rawio_core::{ChannelSelection, RawIO, RawIOExt, TimeWindow};
 use rawio_nwb::{NwbFile, NwbReader, TimeAxis};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -40,7 +40,10 @@ fn f(v: &Value) -> f64 {
 pub fn stream_sums(r: &dyn RawIO, stream: usize, chunk: u64) -> Vec<f64> {
     let n = r.signal_channels_count(stream).unwrap();
     let mut sums = vec![0.0; n];
-    for c in rawio_core::signal_chunks(r, 0, 0, stream, chunk, ChannelSelection::All).unwrap() {
+    for c in r
+        .signal_chunks(0, 0, stream, chunk, ChannelSelection::All)
+        .unwrap()
+    {
         let (_, c) = c.unwrap();
         for (s, v) in sums.iter_mut().zip(c.column_sums()) {
             *s += v;

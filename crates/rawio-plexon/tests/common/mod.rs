@@ -1,7 +1,7 @@
 //! Helpers shared by the Plexon integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use rawio_core::{ChannelSelection, RawIO};
+use rawio_core::{ChannelSelection, RawIO, RawIOExt};
 use rawio_plexon::PlexonReader;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 use super::{abspath, covering_length, default_length};
 use crate::core::{Attrs, Options, SpikeData};
 use crate::error::Result;
-use rawio_core::{RawIO, TimeWindow};
+use rawio_core::{RawIO, RawIOExt, TimeWindow};
 use rawio_phy::{PhyReader, UnitFilter};
 use serde_json::Value;
 use std::path::Path;
