@@ -36,7 +36,8 @@ pub use checks::{CHUNK_SIZES, CheckOptions, Report, Violation, check_reader, che
 pub use compare::{CompareOptions, compare_dumps};
 pub use dump::{dump_json, dump_json_with_progress};
 pub use robust::{
-    BudgetAllocator, OpenFn, RobustOptions, check_robustness, exercise, fixture_files,
+    BudgetAllocator, DECLARED_VALUES, DeclaredSize, DeclaredSizesFn, OpenFn, RobustOptions,
+    SizeEncoding, check_robustness, exercise, fixture_files,
 };
 
 use rawio_core::RawIO;
@@ -66,6 +67,10 @@ macro_rules! assert_robust {
         $crate::register_allocator(&RAWIO_CONFORMANCE_ALLOCATOR);
         $crate::assert_robust($path, $open)
     }};
+    ($path:expr, $open:expr, $declared:expr) => {{
+        $crate::register_allocator(&RAWIO_CONFORMANCE_ALLOCATOR);
+        $crate::assert_robust_declared($path, $open, $declared)
+    }};
 }
 
 /// Registers the allocator installed by [`install_allocation_budget!`] (the
@@ -87,8 +92,25 @@ pub fn assert_conformant(reader: &dyn RawIO) {
 /// Runs [`check_robustness`] with default options (and the budget allocator when one was
 /// registered) and panics on any violation.
 pub fn assert_robust(path: &Path, open: OpenFn) {
+    assert_robust_with(path, open, Vec::new())
+}
+
+/// [`assert_robust()`], plus every declared size that `declared` lists for the fixture set to
+/// the extreme values of [`DECLARED_VALUES`].
+pub fn assert_robust_declared(path: &Path, open: OpenFn, declared: DeclaredSizesFn) {
+    let fields = declared(path);
+    assert!(
+        !fields.is_empty(),
+        "no declared size listed for {}",
+        path.display()
+    );
+    assert_robust_with(path, open, fields)
+}
+
+fn assert_robust_with(path: &Path, open: OpenFn, declared: Vec<DeclaredSize>) {
     let opts = RobustOptions {
         allocator: ALLOCATOR.get().copied(),
+        declared,
         ..RobustOptions::default()
     };
     let report = check_robustness(path, open, &opts);

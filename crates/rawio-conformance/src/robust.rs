@@ -14,6 +14,133 @@ pub type BudgetAllocator = cap::Cap<std::alloc::System>;
 /// Opens a reader on a path (a format's `open`).
 pub type OpenFn = fn(&Path) -> Result<Box<dyn RawIO>>;
 
+/// A count or size that a fixture file declares (a header field, a dataspace dimension, an
+/// array shape). Random byte flips rarely hit one, so robustness mode also sets each to the
+/// extreme values of [`DECLARED_VALUES`]: a reader must check every declared count against the
+/// bytes present before it allocates, loops or reads by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredSize {
+    /// The file, relative to the fixture root (the directory given, or the given file's
+    /// directory).
+    pub file: PathBuf,
+    /// Byte offset of the field in that file.
+    pub offset: u64,
+    /// How the field is stored.
+    pub encoding: SizeEncoding,
+    /// What the field is, for reports (`"PLX header: number of DSP channels"`).
+    pub what: String,
+}
+
+/// How a [`DeclaredSize`] is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeEncoding {
+    /// A little-endian integer of `width` bytes (1, 2, 4 or 8).
+    Le {
+        /// Bytes.
+        width: u8,
+    },
+    /// A big-endian integer of `width` bytes.
+    Be {
+        /// Bytes.
+        width: u8,
+    },
+    /// ASCII decimal digits spanning `len` bytes (in XML, JSON, a text header, an npy shape).
+    /// The replacement text may be longer or shorter; the rest of the file shifts.
+    Decimal {
+        /// Bytes of the original digits.
+        len: u64,
+    },
+}
+
+/// The values robustness mode gives every declared size: 2^20, 2^28, 2^40, 2^62, 0 and -1
+/// (all bits set in a binary field). A binary field too narrow for a value gets its largest
+/// value instead.
+pub const DECLARED_VALUES: [i128; 6] = [1 << 20, 1 << 28, 1 << 40, 1 << 62, 0, -1];
+
+/// Lists the declared sizes of the fixture at a path (a format crate's function, passed to
+/// [`crate::assert_robust!`] as a third argument).
+pub type DeclaredSizesFn = fn(&Path) -> Vec<DeclaredSize>;
+
+impl DeclaredSize {
+    /// A little-endian field.
+    pub fn le(file: impl Into<PathBuf>, offset: u64, width: u8, what: impl Into<String>) -> Self {
+        DeclaredSize {
+            file: file.into(),
+            offset,
+            encoding: SizeEncoding::Le { width },
+            what: what.into(),
+        }
+    }
+
+    /// A big-endian field.
+    pub fn be(file: impl Into<PathBuf>, offset: u64, width: u8, what: impl Into<String>) -> Self {
+        DeclaredSize {
+            file: file.into(),
+            offset,
+            encoding: SizeEncoding::Be { width },
+            what: what.into(),
+        }
+    }
+
+    /// Decimal digits at `offset` spanning `len` bytes.
+    pub fn decimal(
+        file: impl Into<PathBuf>,
+        offset: u64,
+        len: u64,
+        what: impl Into<String>,
+    ) -> Self {
+        DeclaredSize {
+            file: file.into(),
+            offset,
+            encoding: SizeEncoding::Decimal { len },
+            what: what.into(),
+        }
+    }
+
+    /// `bytes` with this field set to `value`, or `None` when the field lies outside them.
+    pub fn apply(&self, bytes: &[u8], value: i128) -> Option<Vec<u8>> {
+        let start = usize::try_from(self.offset).ok()?;
+        match self.encoding {
+            SizeEncoding::Le { width } | SizeEncoding::Be { width } => {
+                let w = usize::from(width.clamp(1, 8));
+                let end = start.checked_add(w)?;
+                if end > bytes.len() {
+                    return None;
+                }
+                let max = if w == 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * w)) - 1
+                };
+                let v: u64 = if value < 0 {
+                    max
+                } else {
+                    u64::try_from(value).unwrap_or(u64::MAX).min(max)
+                };
+                let le = v.to_le_bytes();
+                let mut out = bytes.to_vec();
+                let field = &mut out[start..end];
+                field.copy_from_slice(&le[..w]);
+                if matches!(self.encoding, SizeEncoding::Be { .. }) {
+                    field.reverse();
+                }
+                Some(out)
+            }
+            SizeEncoding::Decimal { len } => {
+                let end = start.checked_add(usize::try_from(len).ok()?)?;
+                if end > bytes.len() {
+                    return None;
+                }
+                let mut out = Vec::with_capacity(bytes.len() + 24);
+                out.extend_from_slice(&bytes[..start]);
+                out.extend_from_slice(value.to_string().as_bytes());
+                out.extend_from_slice(&bytes[end..]);
+                Some(out)
+            }
+        }
+    }
+}
+
 /// Options of [`check_robustness`].
 #[derive(Debug, Clone)]
 pub struct RobustOptions {
@@ -32,6 +159,8 @@ pub struct RobustOptions {
     pub base_budget: u64,
     /// The global allocator, when the test binary installed one.
     pub allocator: Option<&'static BudgetAllocator>,
+    /// Declared sizes of the fixture to set to [`DECLARED_VALUES`] (see [`DeclaredSize`]).
+    pub declared: Vec<DeclaredSize>,
 }
 
 impl Default for RobustOptions {
@@ -44,6 +173,7 @@ impl Default for RobustOptions {
             bytes_per_input_byte: 64,
             base_budget: 256 << 20,
             allocator: None,
+            declared: Vec::new(),
         }
     }
 }
@@ -172,6 +302,7 @@ pub fn exercise(reader: &dyn RawIO) {
 enum Mutation {
     Truncate(u64),
     Flip(Vec<(u64, u8)>),
+    Declared(usize, i128),
 }
 
 /// Writes corrupted copies of the fixture at `path` (truncations, many of them inside the
@@ -304,6 +435,24 @@ pub fn check_robustness(path: &Path, open: OpenFn, opts: &RobustOptions) -> Repo
         cases.push((fi, Mutation::Flip(flips)));
     }
 
+    for (di, d) in opts.declared.iter().enumerate() {
+        match originals.iter().position(|(r, _)| *r == d.file) {
+            Some(fi) => cases.extend(
+                DECLARED_VALUES
+                    .iter()
+                    .map(|&v| (fi, Mutation::Declared(di, v))),
+            ),
+            None => report.violations.push(Violation {
+                check: "robustness",
+                detail: format!(
+                    "declared size {:?}: {} is not a file of the fixture",
+                    d.what,
+                    d.file.display()
+                ),
+            }),
+        }
+    }
+
     let budget = opts
         .base_budget
         .saturating_add(opts.bytes_per_input_byte.saturating_mul(total_bytes));
@@ -322,6 +471,30 @@ pub fn check_robustness(path: &Path, open: OpenFn, opts: &RobustOptions) -> Repo
                     }
                 }
                 format!("{} with bytes {:?} overwritten", relp.display(), fl)
+            }
+            Mutation::Declared(di, v) => {
+                let d = &opts.declared[*di];
+                match d.apply(orig, *v) {
+                    Some(b) => bytes = b,
+                    None => {
+                        report.violations.push(Violation {
+                            check: "robustness",
+                            detail: format!(
+                                "declared size {:?} at byte {} is outside {}",
+                                d.what,
+                                d.offset,
+                                relp.display()
+                            ),
+                        });
+                        continue;
+                    }
+                }
+                format!(
+                    "{} with {} (byte {}) set to {v}",
+                    relp.display(),
+                    d.what,
+                    d.offset
+                )
             }
         };
         let file = tmp.path().join(relp);
@@ -370,4 +543,33 @@ pub fn check_robustness(path: &Path, open: OpenFn, opts: &RobustOptions) -> Repo
         let _ = std::fs::write(&file, orig);
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_sizes_are_set_saturated_and_in_text() {
+        let bytes = [1u8, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        let le = DeclaredSize::le("f", 2, 2, "count");
+        assert_eq!(le.apply(&bytes, 1 << 20).unwrap()[2..4], [0xFF, 0xFF]);
+        assert_eq!(le.apply(&bytes, 0x0102).unwrap()[2..4], [0x02, 0x01]);
+        assert_eq!(le.apply(&bytes, -1).unwrap()[..5], [1, 2, 0xFF, 0xFF, 5]);
+        let be = DeclaredSize::be("f", 0, 4, "count");
+        assert_eq!(be.apply(&bytes, 1 << 20).unwrap()[..4], [0, 0x10, 0, 0]);
+        let le8 = DeclaredSize::le("f", 2, 8, "n");
+        assert_eq!(
+            le8.apply(&bytes, 1 << 62).unwrap()[2..10],
+            (1u64 << 62).to_le_bytes()
+        );
+        assert!(DeclaredSize::le("f", 8, 4, "n").apply(&bytes, 0).is_none());
+        let text = b"<nChannels>32</nChannels>";
+        let d = DeclaredSize::decimal("f", 11, 2, "channels");
+        assert_eq!(
+            d.apply(text, 1 << 40).unwrap(),
+            b"<nChannels>1099511627776</nChannels>".to_vec()
+        );
+        assert_eq!(d.apply(text, -1).unwrap(), b"<nChannels>-1</nChannels>".to_vec());
+    }
 }
