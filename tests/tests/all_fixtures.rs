@@ -36,6 +36,17 @@ fn entries(dir: &Path, format: &rawio::Format) -> Vec<PathBuf> {
     out
 }
 
+/// Checks skipped on real files for a documented defect, with the reason.
+fn known_defects(entry: &Path) -> Vec<(&'static str, String)> {
+    let p = entry.to_string_lossy();
+    if p.contains("openephys-0.6.7-nwb") {
+        // Open Ephys writes `sync_messages` timestamps on the system clock (ms since 1970);
+        // the NWB rework (timestamped series, issue 13) settles the segment bounds.
+        return vec![("segment_bounds", "sync_messages on the system clock".into())];
+    }
+    Vec::new()
+}
+
 fn run(dir: &Path, format: &rawio::Format, opts: &CheckOptions) -> (usize, usize) {
     let (mut opened, mut refused) = (0, 0);
     for entry in entries(dir, format) {
@@ -49,7 +60,9 @@ fn run(dir: &Path, format: &rawio::Format, opts: &CheckOptions) -> (usize, usize
                     entry.display(),
                     format.id
                 );
-                let report = check_reader_with(reader.as_ref(), opts);
+                let mut opts = opts.clone();
+                opts.skip.extend(known_defects(&entry));
+                let report = check_reader_with(reader.as_ref(), &opts);
                 // Lazy readers (NWB) open files whose data they cannot decode (e.g. a Blosc
                 // filter) and refuse at read time with `Unsupported`: that is a refusal too.
                 if !report.is_ok()

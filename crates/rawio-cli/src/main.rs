@@ -243,6 +243,22 @@ fn fmt_f(v: f64) -> String {
 }
 
 /// A readable summary, like neo's `print(reader)`, as tables.
+/// How `info` shows a stream's clock: regular, explicit (with where the nominal rate comes
+/// from), or regular with a second, explicit clock.
+fn clock_text(clock: rawio::SampleClock) -> String {
+    match clock {
+        rawio::SampleClock::Explicit { rate_source } => format!(
+            "explicit times (nominal rate {})",
+            match rate_source {
+                rawio::RateSource::Stated => "stated",
+                rawio::RateSource::MedianInterval => "= 1/median interval",
+            }
+        ),
+        rawio::SampleClock::RegularWithExplicit => "regular (+ explicit times)".into(),
+        _ => "regular".into(),
+    }
+}
+
 fn info(r: &dyn RawIO) -> rawio::Result<String> {
     let h = r.header();
     let mut out = String::new();
@@ -287,6 +303,7 @@ fn info(r: &dyn RawIO) -> rawio::Result<String> {
             "rate (Hz)",
             "dtype",
             "units",
+            "clock",
             "samples (seg 0)",
             "t_start (s)",
         ]);
@@ -306,6 +323,7 @@ fn info(r: &dyn RawIO) -> rawio::Result<String> {
                     .map(|c| c.dtype.name().to_string())
                     .unwrap_or_default(),
                 units.join(","),
+                clock_text(st.clock),
                 r.signal_size(0, 0, k)?.to_string(),
                 fmt_f(r.signal_t_start(0, 0, k)?),
             ]);

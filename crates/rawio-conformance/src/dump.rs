@@ -1,12 +1,23 @@
 //! `rawio dump --json`: the `rawio-dump/1` contract (`shared/spec/dump-json.md`).
 
 use rawio_core::{
-    ChannelSelection, Error, RawIO, RawIOExt, Result, Sample, TimeWindow, dispatch_raw, json_f64,
+    ChannelSelection, Clock, ColumnSums, Error, RawIO, RawIOExt, Result, TimeWindow, json_f64,
 };
+
 use serde_json::{Map, Value, json};
 
-/// Samples per read when summing a stream (the result does not depend on it).
-const SUM_CHUNK: u64 = 65_536;
+/// Bytes per read when summing a stream (the result does not depend on it).
+const SUM_CHUNK_BYTES: u64 = 4 << 20;
+
+/// Samples per read for stream `k`: about [`SUM_CHUNK_BYTES`] of all channels.
+fn sum_chunk(reader: &dyn RawIO, k: usize) -> Result<u64> {
+    let chans = reader.header().stream_channels(k)?;
+    let frame = chans
+        .first()
+        .map_or(1, |c| c.dtype.size() as u64 * chans.len() as u64)
+        .max(1);
+    Ok((SUM_CHUNK_BYTES / frame).clamp(1024, 1 << 20))
+}
 
 /// Builds the `rawio-dump/1` JSON object describing everything `reader` exposes. With `full`,
 /// every spike time, event time, duration and label is included.
@@ -45,24 +56,33 @@ pub fn dump_json_with_progress(
                 };
                 let nch = reader.signal_channels_count(k)?;
                 let mut sums = ColumnSums::new(nch);
-                let mut start = 0u64;
-                while start < size {
-                    let stop = (start + SUM_CHUNK).min(size);
-                    let chunk =
-                        reader.analogsignal_chunk(b, s, k, Some(start), Some(stop), &all)?;
+                for chunk in reader.signal_chunks(b, s, k, sum_chunk(reader, k)?, all.clone())? {
+                    let (range, chunk) = chunk?;
                     sums.add(&chunk);
-                    done += stop - start;
+                    done += range.end - range.start;
                     progress(done, total);
-                    start = stop;
                 }
-                signals.push(json!({
+                let mut entry = json!({
                     "stream_index": k,
                     "t_start": json_f64(reader.signal_t_start(b, s, k)?),
                     "size": size,
                     "head": rows(&head),
                     "tail": rows(&tail),
-                    "sum": sums.to_json(),
-                }));
+                    "sum": floats(&sums.to_f64()),
+                });
+                let clock = h.stream(k)?.clock;
+                if clock.has_explicit_times()
+                    && let Some(obj) = entry.as_object_mut()
+                {
+                    let times = |r: std::ops::Range<u64>| -> Result<Value> {
+                        let t = reader.signal_times_on(b, s, k, r, Clock::Explicit)?;
+                        Ok(floats(&t.to_vec()))
+                    };
+                    obj.insert("clock".into(), json!(clock.name()));
+                    obj.insert("explicit_times_head_s".into(), times(0..n)?);
+                    obj.insert("explicit_times_tail_s".into(), times(size - n..size)?);
+                }
+                signals.push(entry);
             }
             let mut spikes = Vec::new();
             for u in 0..h.spike_channels.len() {
@@ -70,7 +90,7 @@ pub fn dump_json_with_progress(
                 let ts = reader.spike_timestamps(b, s, u, TimeWindow::ALL)?;
                 let times = reader.rescale_spike_timestamps(&ts);
                 let times: Vec<f64> = times.to_vec();
-                let wf = reader.spike_raw_waveforms(b, s, u, TimeWindow::ALL)?;
+                let (wf_shape, wf_sum) = waveform_shape_and_sum(reader, b, s, u, times.len())?;
                 let mut e = Map::new();
                 e.insert("unit_index".into(), json!(u));
                 e.insert("count".into(), json!(count));
@@ -78,12 +98,9 @@ pub fn dump_json_with_progress(
                 e.insert("tail_s".into(), floats(tail(&times, 5)));
                 e.insert(
                     "waveform_shape".into(),
-                    wf.as_ref().map_or(Value::Null, |w| json!(w.shape())),
+                    wf_shape.map_or(Value::Null, |shape| json!(shape)),
                 );
-                e.insert(
-                    "waveform_sum".into(),
-                    wf.as_ref().map_or(Value::Null, |w| json_f64(w.sum_f64())),
-                );
+                e.insert("waveform_sum".into(), wf_sum.map_or(Value::Null, json_f64));
                 if full {
                     e.insert("times_s".into(), floats(&times));
                 }
@@ -131,7 +148,7 @@ pub fn dump_json_with_progress(
     let streams: Vec<Value> = h
         .signal_streams
         .iter()
-        .map(|s| json!({"name": s.name, "id": s.id, "buffer_id": s.buffer_id}))
+        .map(|s| json!({"name": s.name, "id": s.id, "buffer_id": s.buffer_id, "clock": s.clock.name()}))
         .collect();
     let channels: Vec<Value> = h
         .signal_channels
@@ -173,6 +190,38 @@ pub fn dump_json_with_progress(
     }))
 }
 
+/// Spikes per waveform read (the sum does not depend on it; memory stays bounded).
+const WAVEFORM_CHUNK: usize = 16_384;
+
+/// Shape and raw sum of every waveform of unit `u` (`None`s when the file has none), read in
+/// pieces of [`WAVEFORM_CHUNK`] spikes.
+fn waveform_shape_and_sum(
+    reader: &dyn RawIO,
+    b: usize,
+    s: usize,
+    u: usize,
+    n: usize,
+) -> Result<(Option<Vec<usize>>, Option<f64>)> {
+    let mut shape: Option<Vec<usize>> = None;
+    let mut sum = 0.0f64;
+    let mut start = 0usize;
+    loop {
+        let stop = (start + WAVEFORM_CHUNK).min(n);
+        let Some(w) = reader.spike_raw_waveforms_range(b, s, u, start..stop)? else {
+            return Ok((None, None));
+        };
+        sum += w.sum_f64();
+        match &mut shape {
+            None => shape = Some(w.shape().to_vec()),
+            Some(sh) => sh[0] += w.len(),
+        }
+        if stop >= n {
+            return Ok((shape, Some(sum)));
+        }
+        start = stop;
+    }
+}
+
 fn head<T>(v: &[T], n: usize) -> &[T] {
     &v[..n.min(v.len())]
 }
@@ -183,58 +232,6 @@ fn tail<T>(v: &[T], n: usize) -> &[T] {
 
 fn floats(v: &[f64]) -> Value {
     Value::Array(v.iter().map(|&x| json_f64(x)).collect())
-}
-
-/// Per-column sums: exact (i128) for integer data, f64 for float data.
-struct ColumnSums {
-    ints: Vec<i128>,
-    floats: Vec<f64>,
-    is_float: bool,
-}
-
-impl ColumnSums {
-    fn new(n: usize) -> Self {
-        ColumnSums {
-            ints: vec![0; n],
-            floats: vec![0.0; n],
-            is_float: false,
-        }
-    }
-
-    fn add(&mut self, chunk: &rawio_core::RawChunk<'_>) {
-        fn acc<T: Sample>(
-            s: &mut ColumnSums,
-            a: &rawio_core::ndarray::CowArray<'_, T, rawio_core::ndarray::Ix2>,
-        ) {
-            if T::DTYPE.is_float() {
-                s.is_float = true;
-                for row in a.rows() {
-                    for (c, v) in row.iter().enumerate() {
-                        if let Some(x) = s.floats.get_mut(c) {
-                            *x += v.to_f64();
-                        }
-                    }
-                }
-            } else {
-                for row in a.rows() {
-                    for (c, v) in row.iter().enumerate() {
-                        if let Some(x) = s.ints.get_mut(c) {
-                            *x += v.to_i128();
-                        }
-                    }
-                }
-            }
-        }
-        dispatch_raw!(chunk, a => acc(self, a));
-    }
-
-    fn to_json(&self) -> Value {
-        if self.is_float {
-            floats(&self.floats)
-        } else {
-            Value::Array(self.ints.iter().map(|&v| json_f64(v as f64)).collect())
-        }
-    }
 }
 
 /// Error helper for tools: a dump failure with context.

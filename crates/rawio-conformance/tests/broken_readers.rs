@@ -209,3 +209,147 @@ fn every_bug_is_caught_by_its_check() {
         assert!(r.failed(check), "{bug:?} not caught by {check}:\n{r}");
     }
 }
+
+/// Bugs of readers with several blocks and segments, or with explicit clocks.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum MultiBug {
+    None,
+    /// Reads block 0 whatever block is asked for.
+    IgnoresBlock,
+    /// Reads segment 0 whatever segment is asked for.
+    IgnoresSegment,
+    /// Explicit times that go backwards once.
+    TimesNotIncreasing,
+    /// Explicit times computed from the start of the requested range instead of the segment.
+    TimesRelativeToChunk,
+    /// Declares an explicit clock but never implemented `read_signal_times` (the regular
+    /// default), so the first time is not where `signal_t_start` says.
+    ExplicitWithoutTimes,
+}
+
+struct BrokenMulti {
+    inner: rawio_core::testing::MultiBlockReader,
+    bug: MultiBug,
+}
+
+impl BrokenMulti {
+    fn bs(&self, b: usize, s: usize) -> (usize, usize) {
+        match self.bug {
+            MultiBug::IgnoresBlock => (0, s),
+            MultiBug::IgnoresSegment => (b, 0),
+            _ => (b, s),
+        }
+    }
+}
+
+impl RawIO for BrokenMulti {
+    fn format_id(&self) -> &'static str {
+        "broken-multi"
+    }
+    fn source_name(&self) -> String {
+        format!("{:?}", self.bug)
+    }
+    fn header(&self) -> &Header {
+        self.inner.header()
+    }
+    fn read_signal_size(&self, b: usize, s: usize, k: usize) -> Result<u64> {
+        let (b, s) = self.bs(b, s);
+        self.inner.read_signal_size(b, s, k)
+    }
+    fn read_signal_t_start(&self, b: usize, s: usize, k: usize) -> Result<f64> {
+        let (b, s) = self.bs(b, s);
+        if self.bug == MultiBug::ExplicitWithoutTimes && k == 1 {
+            return Ok(self.inner.read_signal_t_start(b, s, k)? - 0.1);
+        }
+        self.inner.read_signal_t_start(b, s, k)
+    }
+    fn read_signal_chunk(
+        &self,
+        b: usize,
+        s: usize,
+        k: usize,
+        samples: Range<u64>,
+        ch: &ChannelIndexes,
+    ) -> Result<RawChunk<'_>> {
+        let (b, s) = self.bs(b, s);
+        self.inner.read_signal_chunk(b, s, k, samples, ch)
+    }
+    fn read_signal_times(
+        &self,
+        b: usize,
+        s: usize,
+        k: usize,
+        samples: Range<u64>,
+    ) -> Result<rawio_core::SampleTimes<'_>> {
+        let (b, s) = self.bs(b, s);
+        let start = samples.start;
+        let mut t = self.inner.read_signal_times(b, s, k, samples)?.into_owned();
+        match self.bug {
+            MultiBug::TimesNotIncreasing if t.len() > 5 => t.swap(3, 4),
+            MultiBug::TimesRelativeToChunk => t.mapv_inplace(|x| x - start as f64 * 1e-6),
+            MultiBug::ExplicitWithoutTimes => {
+                let t0 = self.read_signal_t_start(b, s, k)?;
+                let rate = self.header().signal_channels[2].sampling_rate;
+                let n = t.len() as u64;
+                return Ok(rawio_core::ndarray::CowArray::from(
+                    rawio_core::ndarray::Array1::from_iter(
+                        (start..start + n).map(|i| t0 + 0.1 + i as f64 / rate),
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        Ok(rawio_core::ndarray::CowArray::from(t))
+    }
+    fn read_spike_count(&self, b: usize, s: usize, u: usize) -> Result<u64> {
+        let (b, s) = self.bs(b, s);
+        self.inner.read_spike_count(b, s, u)
+    }
+    fn spike_time_base(&self) -> TimeBase {
+        self.inner.spike_time_base()
+    }
+    fn read_spike_timestamps(&self, b: usize, s: usize, u: usize) -> Result<RawTimestamps<'_>> {
+        let (b, s) = self.bs(b, s);
+        self.inner.read_spike_timestamps(b, s, u)
+    }
+    fn read_event_count(&self, b: usize, s: usize, e: usize) -> Result<u64> {
+        let (b, s) = self.bs(b, s);
+        self.inner.read_event_count(b, s, e)
+    }
+    fn event_time_base(&self, e: usize) -> TimeBase {
+        self.inner.event_time_base(e)
+    }
+    fn read_events(&self, b: usize, s: usize, e: usize) -> Result<Events<'_>> {
+        let (b, s) = self.bs(b, s);
+        self.inner.read_events(b, s, e)
+    }
+}
+
+fn multi_report(bug: MultiBug) -> Report {
+    check_reader(&BrokenMulti {
+        inner: rawio_core::testing::MultiBlockReader::new(),
+        bug,
+    })
+}
+
+#[test]
+fn correct_multi_block_reader_passes() {
+    let r = multi_report(MultiBug::None);
+    assert!(r.is_ok(), "{r}");
+    rawio_conformance::assert_conformant(&rawio_core::testing::MultiBlockReader::new());
+}
+
+#[test]
+fn every_multi_block_and_clock_bug_is_caught() {
+    let cases = [
+        (MultiBug::IgnoresBlock, "segment_bounds"),
+        (MultiBug::IgnoresSegment, "segment_bounds"),
+        (MultiBug::TimesNotIncreasing, "signal_clocks"),
+        (MultiBug::TimesRelativeToChunk, "signal_clocks"),
+        (MultiBug::ExplicitWithoutTimes, "signal_clocks"),
+    ];
+    for (bug, check) in cases {
+        let r = multi_report(bug);
+        assert!(r.failed(check), "{bug:?} not caught by {check}:\n{r}");
+    }
+}

@@ -114,3 +114,49 @@ fn dump_contract_and_golden_comparison() {
         &CompareOptions::default().ignoring("/segments/*/signals/*/sum"),
     );
 }
+
+#[test]
+fn dump_of_a_multi_block_reader_with_an_explicit_clock() {
+    use rawio_core::testing::MultiBlockReader;
+    let r = MultiBlockReader::new();
+    let d = rawio_conformance::dump_json(&r, true).unwrap();
+    assert_eq!(d["nb_block"], 2);
+    assert_eq!(d["nb_segment"], serde_json::json!([2, 2]));
+    assert_eq!(d["segments"].as_array().unwrap().len(), 4);
+    assert_eq!(d["signal_streams"][0]["clock"], "regular");
+    assert_eq!(d["signal_streams"][1]["clock"], "explicit");
+    let seg = &d["segments"][3]; // block 1, segment 1
+    assert_eq!(seg["block"], 1);
+    assert_eq!(seg["segment"], 1);
+    let regular = &seg["signals"][0];
+    assert_eq!(regular["size"], MultiBlockReader::regular_len(1, 1));
+    assert!(regular.get("explicit_times_head_s").is_none());
+    let explicit = &seg["signals"][1];
+    let n = MultiBlockReader::explicit_len(1, 1);
+    assert_eq!(explicit["clock"], "explicit");
+    assert_eq!(
+        explicit["explicit_times_head_s"],
+        serde_json::json!(
+            (0..3)
+                .map(|i| MultiBlockReader::explicit_time(1, 1, i))
+                .collect::<Vec<_>>()
+        )
+    );
+    assert_eq!(
+        explicit["explicit_times_tail_s"][2],
+        serde_json::json!(MultiBlockReader::explicit_time(1, 1, n - 1))
+    );
+    assert_eq!(
+        explicit["t_start"],
+        serde_json::json!(MultiBlockReader::explicit_time(1, 1, 0))
+    );
+    let spikes: Vec<f64> = MultiBlockReader::spikes(1, 1)
+        .iter()
+        .map(|&t| t as f64 / 1000.0)
+        .collect();
+    assert_eq!(seg["spikes"][0]["times_s"], serde_json::json!(spikes));
+    assert_eq!(
+        seg["events"][0]["labels"],
+        serde_json::json!(["b1s1e0", "b1s1e1", "b1s1e2"])
+    );
+}

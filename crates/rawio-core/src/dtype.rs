@@ -396,11 +396,11 @@ impl RawArray<'_, Ix2> {
         dispatch_raw!(self, a => if i < a.nrows() { a.row(i).iter().map(|v| v.to_json()).collect() } else { Vec::new() })
     }
 
-    /// Per-column sums as f64 (integers exact, see [`RawArray::sum_f64`]).
+    /// Per-column sums as f64 (integers exact, see [`crate::ColumnSums`]).
     pub fn column_sums(&self) -> Vec<f64> {
-        (0..self.shape()[1])
-            .map(|c| self.slice_axis(1, c..c + 1).sum_f64())
-            .collect()
+        let mut s = crate::sums::ColumnSums::new(self.shape().get(1).copied().unwrap_or(0));
+        s.add(self);
+        s.to_f64()
     }
 }
 

@@ -1,7 +1,7 @@
 //! File access shared by every reader: the one memory-map helper (the only `unsafe` code in
 //! rawio), bounds-checked typed reads, and interleaved-buffer chunk reads.
 
-use crate::dtype::{RawChunk, Sample};
+use crate::dtype::{Dtype, RawChunk, Sample};
 use crate::error::{Error, Result};
 use crate::selection::ChannelIndexes;
 use ndarray::{ArrayView2, CowArray, Ix2};
@@ -147,6 +147,26 @@ impl MappedFile {
         Ok(CowArray::from(arr))
     }
 
+    /// Asks the kernel to map the pages of `[offset, offset+len)` now, in one call, instead of
+    /// one page fault at a time when they are first read (Linux `MADV_POPULATE_READ`; a no-op
+    /// where unsupported). Used before reading a large chunk through a view.
+    pub fn populate(&self, offset: u64, len: u64) {
+        #[cfg(target_os = "linux")]
+        if let Some(map) = &self.map {
+            let start = offset.min(map.len() as u64);
+            let end = offset.saturating_add(len).min(map.len() as u64);
+            if end > start {
+                let _ = map.advise_range(
+                    memmap2::Advice::PopulateRead,
+                    start as usize,
+                    (end - start) as usize,
+                );
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = (offset, len);
+    }
+
     /// Tells the kernel the pages of `[offset, offset+len)` may be dropped from this process's
     /// resident set (they are re-read from the file if touched again). Used after streaming
     /// through a chunk so that reading a multi-GB file keeps a flat RSS. A no-op on failure.
@@ -242,6 +262,9 @@ impl InterleavedLayout {
         );
         let shape_err = |e: ndarray::ShapeError| Error::invalid(e.to_string());
         let out = if let Some(slice) = file.typed::<T>(offset, count) {
+            if rows * frame_bytes >= POPULATE_MIN_BYTES {
+                file.populate(offset, rows * frame_bytes);
+            }
             channels.select_columns(ArrayView2::from_shape(shape, slice).map_err(shape_err)?)
         } else {
             let data = file.read_vec::<T>(format, offset, count)?;
@@ -251,6 +274,32 @@ impl InterleavedLayout {
         Ok(T::wrap(out))
     }
 }
+
+impl InterleavedLayout {
+    /// The byte range `(offset, len)` of frames `samples` of `dtype` values in the file
+    /// (saturating).
+    pub fn byte_range(&self, dtype: Dtype, samples: Range<u64>) -> (u64, u64) {
+        let frame = self.n_channels.saturating_mul(dtype.size() as u64);
+        let start = self
+            .data_offset
+            .saturating_add(samples.start.saturating_mul(frame));
+        let len = samples
+            .end
+            .saturating_sub(samples.start)
+            .saturating_mul(frame);
+        (start, len)
+    }
+
+    /// Drops the pages of frames `samples` from the process's resident set (see
+    /// [`MappedFile::release`]): a reader's [`crate::RawIO::release_signal`].
+    pub fn release(&self, file: &MappedFile, dtype: Dtype, samples: Range<u64>) {
+        let (offset, len) = self.byte_range(dtype, samples);
+        file.release(offset, len);
+    }
+}
+
+/// Chunks of at least this many bytes are populated in one call before a view is returned.
+const POPULATE_MIN_BYTES: u64 = 256 << 10;
 
 /// A little-endian cursor over a byte slice that remembers the absolute file offset, for
 /// header parsing. Every read is bounds-checked and reports the offset where it failed.

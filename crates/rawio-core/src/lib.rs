@@ -46,6 +46,7 @@ pub mod rawio;
 pub mod registry;
 pub mod rescale;
 pub mod selection;
+pub mod sums;
 pub mod testing;
 pub mod time;
 
@@ -61,6 +62,7 @@ pub use npy::{NpyFile, NpyHeader, NpyRawHeader, header_bytes as npy_header_bytes
 pub use rawio::{Events, RawIO, RawIOExt, SampleTimes, SignalChunks};
 pub use registry::{Confidence, Format};
 pub use selection::{ChannelIndexes, ChannelSelection, resolve_channels};
+pub use sums::ColumnSums;
 pub use time::{TimeBase, TimeWindow};
 
 /// The traits and the types used in almost every call: `use rawio_core::prelude::*;`.

@@ -485,6 +485,38 @@ pub trait RawIOExt: RawIO {
         Ok(wf)
     }
 
+    /// Raw waveforms of the spikes `spikes` of `unit` (indexes into its sorted timestamps,
+    /// `0..spike_count`), or `None` when the file has none: for reading the waveforms of a large
+    /// unit piece by piece with bounded memory.
+    fn spike_raw_waveforms_range(
+        &self,
+        block: usize,
+        seg: usize,
+        unit: usize,
+        spikes: Range<usize>,
+    ) -> Result<Option<RawWaveforms<'_>>> {
+        let n = self.spike_count(block, seg, unit)?;
+        if spikes.start > spikes.end || spikes.end as u64 > n {
+            return Err(Error::out_of_range(
+                "spike",
+                spikes.end,
+                n.saturating_add(1),
+            ));
+        }
+        let want = spikes.len();
+        let wf = self.read_spike_waveforms(block, seg, unit, spikes)?;
+        if let Some(w) = &wf
+            && (w.ndim() != 3 || w.len() != want)
+        {
+            return Err(Error::invalid(format!(
+                "reader {} returned waveforms of shape {:?} for {want} spikes",
+                self.format_id(),
+                w.shape()
+            )));
+        }
+        Ok(wf)
+    }
+
     /// `raw * wf_gain + wf_offset` in f64.
     fn rescale_waveforms_f64(&self, raw: &RawWaveforms<'_>, unit: usize) -> Result<Array3<f64>> {
         let u = self.header().spike_channel(unit)?;

@@ -194,10 +194,253 @@ impl RawIO for TinyReader {
     }
 }
 
+/// A small, correct, in-memory reader with **2 blocks × 2 segments**: every segment has its own
+/// length and `t_start` (block `b`, segment `s` covers `[100·b + 10·s, 100·b + 10·s + 5 + s]`
+/// seconds), a regular int16 stream (2 channels, 1 kHz), an explicit-clock float32 stream (1
+/// channel, irregular times, nominal 100 Hz), a unit and an event channel whose times lie in
+/// the segment. Its data differ per segment, so a reader that ignores the block or segment
+/// argument is caught by the conformance kit's segment-bounds check.
+#[derive(Debug, Clone)]
+pub struct MultiBlockReader {
+    header: Header,
+}
+
+impl Default for MultiBlockReader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MultiBlockReader {
+    /// Regular-stream samples of segment `(b, s)`.
+    pub fn regular_len(b: usize, s: usize) -> u64 {
+        3000 + 700 * b as u64 + 1100 * s as u64
+    }
+
+    /// Explicit-stream samples of segment `(b, s)`.
+    pub fn explicit_len(b: usize, s: usize) -> u64 {
+        50 + 7 * b as u64 + 11 * s as u64
+    }
+
+    /// Start of segment `(b, s)` in seconds.
+    pub fn t_start(b: usize, s: usize) -> f64 {
+        100.0 * b as f64 + 10.0 * s as f64
+    }
+
+    /// The stored time of explicit sample `i` of segment `(b, s)`: irregular, increasing.
+    pub fn explicit_time(b: usize, s: usize, i: u64) -> f64 {
+        let jitter = ((i * 7919) % 13) as f64 * 1e-4;
+        Self::t_start(b, s) + 0.25 + i as f64 * 0.01 + jitter
+    }
+
+    /// Spike ticks (1 kHz, absolute) of the unit in segment `(b, s)`.
+    pub fn spikes(b: usize, s: usize) -> Vec<u64> {
+        let t0 = (Self::t_start(b, s) * 1000.0) as u64;
+        (0..(5 + 3 * b + s) as u64)
+            .map(|k| t0 + 200 + k * 333)
+            .collect()
+    }
+
+    /// The reader.
+    pub fn new() -> Self {
+        let seg = |b: usize, s: usize| Segment {
+            t_start: Self::t_start(b, s),
+            t_stop: Self::t_start(b, s) + 5.0 + s as f64,
+            annotations: Annotations::new(),
+        };
+        let chan = |i: usize, stream: &str, rate: f64, dtype: Dtype| SignalChannel {
+            name: format!("{stream}{i}"),
+            id: format!("{i}"),
+            sampling_rate: rate,
+            dtype,
+            units: "uV".into(),
+            gain: 0.5,
+            offset: 0.0,
+            stream_id: stream.into(),
+            buffer_id: String::new(),
+            annotations: Annotations::new(),
+        };
+        let stream = |id: &str, clock: SampleClock| SignalStream {
+            name: id.into(),
+            id: id.into(),
+            buffer_id: String::new(),
+            clock,
+            annotations: Annotations::new(),
+        };
+        let header = Header {
+            blocks: (0..2)
+                .map(|b| Block {
+                    segments: (0..2).map(|s| seg(b, s)).collect(),
+                    annotations: Annotations::new(),
+                })
+                .collect(),
+            signal_buffers: vec![],
+            signal_streams: vec![
+                stream("regular", SampleClock::Regular),
+                stream(
+                    "irregular",
+                    SampleClock::Explicit {
+                        rate_source: crate::clock::RateSource::Stated,
+                    },
+                ),
+            ],
+            signal_channels: vec![
+                chan(0, "regular", 1000.0, Dtype::Int16),
+                chan(1, "regular", 1000.0, Dtype::Int16),
+                chan(0, "irregular", 100.0, Dtype::Float32),
+            ],
+            spike_channels: vec![SpikeChannel {
+                name: "unit".into(),
+                id: "u0".into(),
+                wf_units: String::new(),
+                wf_gain: 1.0,
+                wf_offset: 0.0,
+                wf_left_sweep: -1,
+                wf_sampling_rate: 0.0,
+                annotations: Annotations::new(),
+            }],
+            event_channels: vec![EventChannel {
+                name: "marks".into(),
+                id: "e0".into(),
+                kind: EventKind::Event,
+                annotations: Annotations::new(),
+            }],
+        };
+        MultiBlockReader { header }
+    }
+}
+
+impl RawIO for MultiBlockReader {
+    fn format_id(&self) -> &'static str {
+        "multiblock"
+    }
+    fn source_name(&self) -> String {
+        "<memory: 2 blocks x 2 segments>".into()
+    }
+    fn header(&self) -> &Header {
+        &self.header
+    }
+    fn read_signal_size(&self, b: usize, s: usize, stream: usize) -> Result<u64> {
+        Ok(if stream == 0 {
+            Self::regular_len(b, s)
+        } else {
+            Self::explicit_len(b, s)
+        })
+    }
+    fn read_signal_t_start(&self, b: usize, s: usize, stream: usize) -> Result<f64> {
+        Ok(if stream == 0 {
+            Self::t_start(b, s) + 0.5
+        } else {
+            Self::explicit_time(b, s, 0)
+        })
+    }
+    fn read_signal_chunk(
+        &self,
+        b: usize,
+        s: usize,
+        stream: usize,
+        samples: Range<u64>,
+        channels: &ChannelIndexes,
+    ) -> Result<RawChunk<'_>> {
+        let rows = (samples.end - samples.start) as usize;
+        let base = (1000 * b + 100 * s) as i64;
+        if stream == 0 {
+            let a = Array2::from_shape_fn((rows, 2), |(i, c)| {
+                ((base + (samples.start as i64 + i as i64) * (c as i64 + 1)) % 30_000) as i16
+            });
+            return Ok(RawChunk::new(
+                channels.select_columns(a.view()).into_owned(),
+            ));
+        }
+        let a = Array2::from_shape_fn((rows, 1), |(i, _)| {
+            base as f32 + (samples.start + i as u64) as f32 * 0.5
+        });
+        Ok(RawChunk::new(
+            channels.select_columns(a.view()).into_owned(),
+        ))
+    }
+    fn read_signal_times(
+        &self,
+        b: usize,
+        s: usize,
+        _stream: usize,
+        samples: Range<u64>,
+    ) -> Result<crate::rawio::SampleTimes<'_>> {
+        Ok(CowArray::from(Array1::from_iter(
+            samples.map(|i| Self::explicit_time(b, s, i)),
+        )))
+    }
+    fn read_spike_count(&self, b: usize, s: usize, _unit: usize) -> Result<u64> {
+        Ok(Self::spikes(b, s).len() as u64)
+    }
+    fn spike_time_base(&self) -> TimeBase {
+        TimeBase::rate(1000.0)
+    }
+    fn read_spike_timestamps(&self, b: usize, s: usize, _unit: usize) -> Result<RawTimestamps<'_>> {
+        Ok(RawTimestamps::new(Array1::from(Self::spikes(b, s))))
+    }
+    fn read_event_count(&self, _b: usize, s: usize, _ev: usize) -> Result<u64> {
+        Ok(2 + s as u64)
+    }
+    fn event_time_base(&self, _ev: usize) -> TimeBase {
+        TimeBase::SECONDS
+    }
+    fn read_events(&self, b: usize, s: usize, _ev: usize) -> Result<Events<'_>> {
+        let t: Vec<f64> = (0..2 + s)
+            .map(|k| Self::t_start(b, s) + 1.0 + k as f64)
+            .collect();
+        Ok(Events {
+            labels: (0..t.len()).map(|k| format!("b{b}s{s}e{k}")).collect(),
+            timestamps: RawTimestamps::new(Array1::from(t)),
+            durations: None,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ChannelSelection, RawIOExt, TimeWindow};
+    use crate::{ChannelSelection, Clock, RawIOExt, TimeWindow};
+
+    #[test]
+    fn multi_block_clocks_and_lookup() {
+        let r = MultiBlockReader::new();
+        r.header().validate().unwrap();
+        assert_eq!(r.block_count(), 2);
+        assert_eq!(r.signal_size(1, 1, 0).unwrap(), 4800);
+        // regular clock: t_start + i / rate
+        let t = r.signal_times(1, 0, 0, 10..12).unwrap();
+        assert_eq!(t.to_vec(), vec![100.5 + 0.01, 100.5 + 11.0 / 1000.0]);
+        assert_eq!(r.sample_index(1, 0, 0, t[1], Clock::Default).unwrap(), 11);
+        assert_eq!(r.sample_index(1, 0, 0, 0.0, Clock::Default).unwrap(), 0);
+        assert_eq!(r.sample_index(1, 0, 0, 1e9, Clock::Default).unwrap(), 3700);
+        // explicit clock: the stored times
+        let n = r.signal_size(0, 1, 1).unwrap();
+        let all = r.signal_times(0, 1, 1, 0..n).unwrap();
+        assert_eq!(all.len() as u64, n);
+        assert_eq!(all[3], MultiBlockReader::explicit_time(0, 1, 3));
+        assert_eq!(r.signal_t_start(0, 1, 1).unwrap(), all[0]);
+        for i in [0, 1, 17, n - 1] {
+            let ti = all[i as usize];
+            assert_eq!(r.sample_index(0, 1, 1, ti, Clock::Explicit).unwrap(), i);
+            assert_eq!(
+                r.sample_index(0, 1, 1, ti + 1e-9, Clock::Default).unwrap(),
+                i + 1
+            );
+        }
+        // the nominal grid on request, and no explicit times on a regular stream
+        let nominal = r.signal_times_on(0, 1, 1, 0..2, Clock::Regular).unwrap();
+        assert_eq!(nominal[1], all[0] + 0.01);
+        assert!(r.signal_times_on(0, 0, 0, 0..2, Clock::Explicit).is_err());
+        assert!(r.signal_times(0, 0, 1, 0..n + 1).is_err());
+        // chunks
+        let sizes: Vec<u64> = r
+            .signal_chunks(1, 1, 0, 1000, ChannelSelection::All)
+            .unwrap()
+            .map(|c| c.unwrap().0.end)
+            .collect();
+        assert_eq!(sizes, vec![1000, 2000, 3000, 4000, 4800]);
+    }
 
     #[test]
     fn provided_methods_validate_and_slice() {

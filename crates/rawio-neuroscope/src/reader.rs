@@ -766,6 +766,12 @@ impl RawIO for NeuroscopeReader {
         s.layout.read::<i16>(&s.file, FORMAT_ID, samples, channels)
     }
 
+    fn release_signal(&self, _block: usize, _seg: usize, stream: usize, samples: Range<u64>) {
+        if let Some(s) = self.streams.get(stream) {
+            s.layout.release(&s.file, rawio_core::Dtype::Int16, samples);
+        }
+    }
+
     fn read_spike_count(&self, _block: usize, _seg: usize, unit: usize) -> Result<u64> {
         Ok(self.unit(unit)?.timestamps.len() as u64)
     }

@@ -115,6 +115,21 @@ impl RawData {
     }
 }
 
+impl RawData {
+    /// Drops the pages of frames `samples` (see [`RawIO::release_signal`]).
+    fn release(&self, samples: Range<u64>) {
+        for (k, (file, layout)) in self.files.iter().enumerate() {
+            let (Some(&s0), Some(&s1)) = (self.starts.get(k), self.starts.get(k + 1)) else {
+                continue;
+            };
+            let (lo, hi) = (samples.start.max(s0), samples.end.min(s1));
+            if lo < hi {
+                layout.release(file, self.dtype, (lo - s0)..(hi - s0));
+            }
+        }
+    }
+}
+
 fn read_layout<'f>(
     dtype: Dtype,
     layout: &InterleavedLayout,
@@ -1342,6 +1357,12 @@ impl RawIO for PhyReader {
             .as_ref()
             .ok_or_else(|| Error::invalid("this Phy folder has no raw data"))?;
         raw.read(samples, channels)
+    }
+
+    fn release_signal(&self, _: usize, _: usize, _: usize, samples: Range<u64>) {
+        if let Some(raw) = &self.raw {
+            raw.release(samples);
+        }
     }
 
     fn read_spike_count(&self, _: usize, _: usize, unit: usize) -> Result<u64> {

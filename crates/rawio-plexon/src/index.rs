@@ -220,7 +220,7 @@ impl Index {
         setup: &ScanSetup<'_>,
         release: &dyn Fn(u64, u64),
     ) -> Result<Index, ScanError> {
-        const RELEASE_EVERY: u64 = 64 << 20;
+        const RELEASE_EVERY: u64 = 16 << 20;
         let mut idx = Index {
             spikes: vec![SpikeChannelIndex::default(); setup.n_dsp],
             events: vec![EventIndex::default(); setup.n_events],

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 const FMT: &str = "plexon";
 /// Resident bytes touched by reads before the mapping is released again.
-const RELEASE_AFTER: u64 = 32 << 20;
+const RELEASE_AFTER: u64 = 16 << 20;
 /// At most this many entries in list-valued annotations (gaps, count mismatches).
 const MAX_LISTED: usize = 100;
 
@@ -840,6 +840,7 @@ impl PlexonReader {
         let mut block = si.starts.partition_point(|&s| s <= from).saturating_sub(1);
         let mut pos = from;
         let mut row = 0usize;
+        let mut behind = ReleaseBehind::new(&self.file);
         while row < n {
             let (Some(&start), Some(&off)) = (si.starts.get(block), si.offsets.get(block)) else {
                 return Err(Error::invalid(format!(
@@ -851,6 +852,7 @@ impl PlexonReader {
             let take = (blen - k).min((n - row) as u64);
             let bytes = self.file.range(FMT, off + 2 * k, 2 * take)?;
             span.add(off + 2 * k, off + 2 * (k + take));
+            behind.at(off);
             for (i, w) in bytes.chunks_exact(2).enumerate() {
                 if let Some(o) = out.get_mut((row + i) * stride + col) {
                     *o = i16::from_le_bytes([w[0], w[1]]);
@@ -861,6 +863,32 @@ impl PlexonReader {
             block += 1;
         }
         Ok(span)
+    }
+}
+
+/// Releases the mapped pages behind a read that walks forward through the file, every
+/// [`RELEASE_AFTER`] bytes, so one long read (all the waveforms of a unit, a long signal chunk)
+/// keeps at most that much of the file resident.
+struct ReleaseBehind<'f> {
+    file: &'f rawio_core::MappedFile,
+    from: Option<u64>,
+}
+
+impl<'f> ReleaseBehind<'f> {
+    fn new(file: &'f rawio_core::MappedFile) -> Self {
+        ReleaseBehind { file, from: None }
+    }
+
+    /// The read is now at byte `off`.
+    fn at(&mut self, off: u64) {
+        match self.from {
+            Some(f) if off >= f.saturating_add(RELEASE_AFTER) => {
+                self.file.release(f, off - f);
+                self.from = Some(off);
+            }
+            Some(f) if off >= f => {}
+            _ => self.from = Some(off),
+        }
     }
 }
 
@@ -1075,9 +1103,11 @@ impl RawIO for PlexonReader {
             .ok_or_else(|| Error::invalid("too many waveforms"))?;
         let mut out = Vec::with_capacity(total.min(self.file.bytes().len() / 2));
         let mut span = Span::default();
+        let mut behind = ReleaseBehind::new(&self.file);
         for &off in offsets {
             let b = self.file.range(FMT, off, 2 * per as u64)?;
             span.add(off, off + 2 * per as u64);
+            behind.at(off);
             out.extend(b.chunks_exact(2).map(|w| i16::from_le_bytes([w[0], w[1]])));
         }
         self.account(span.len());
