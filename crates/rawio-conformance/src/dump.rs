@@ -1,7 +1,8 @@
 //! `rawio dump --json`: the `rawio-dump/1` contract (`shared/spec/dump-json.md`).
 
 use rawio_core::{
-    ChannelSelection, Clock, ColumnSums, Error, RawIO, RawIOExt, Result, TimeWindow, json_f64,
+    ChannelSelection, Clock, ColumnSums, Error, RawChunk, RawIO, RawIOExt, Result, Sample,
+    TimeWindow, dispatch_raw, json_f64,
 };
 
 use serde_json::{Map, Value, json};
@@ -52,7 +53,7 @@ pub fn dump_json_with_progress(
                 let head = reader.analogsignal_chunk(b, s, k, Some(0), Some(n), &all)?;
                 let tail = reader.analogsignal_chunk(b, s, k, Some(size - n), Some(size), &all)?;
                 let rows = |c: &rawio_core::RawChunk<'_>| -> Vec<Value> {
-                    (0..c.len()).map(|i| Value::Array(c.row_json(i))).collect()
+                    (0..c.len()).map(|i| Value::Array(row_json(c, i))).collect()
                 };
                 let nch = reader.signal_channels_count(k)?;
                 let mut sums = ColumnSums::new(nch);
@@ -188,6 +189,22 @@ pub fn dump_json_with_progress(
         "event_channels": events,
         "segments": segments,
     }))
+}
+
+/// Row `i` of a chunk as JSON numbers: integers stay integers, floats follow the contract
+/// (non-finite values as strings).
+fn row_json(chunk: &RawChunk<'_>, i: usize) -> Vec<Value> {
+    fn value<T: Sample>(v: T) -> Value {
+        if T::DTYPE.is_float() {
+            return json_f64(v.to_f64());
+        }
+        let x = v.to_i128();
+        i64::try_from(x)
+            .map(Value::from)
+            .or_else(|_| u64::try_from(x).map(Value::from))
+            .unwrap_or_else(|_| json_f64(x as f64))
+    }
+    dispatch_raw!(chunk, a => if i < a.nrows() { a.row(i).iter().map(|&v| value(v)).collect() } else { Vec::new() })
 }
 
 /// Spikes per waveform read (the sum does not depend on it; memory stays bounded).

@@ -109,8 +109,6 @@ pub trait Sample:
     fn to_i128(self) -> i128;
     /// Decodes a little-endian value from exactly `size_of::<Self>()` bytes.
     fn from_le_slice(bytes: &[u8]) -> Self;
-    /// The value as JSON (integers stay integers).
-    fn to_json(self) -> serde_json::Value;
     /// Wraps an array of this type into a [`RawArray`].
     fn wrap<D: Dimension>(array: CowArray<'_, Self, D>) -> RawArray<'_, D>;
     /// The typed array inside `raw`, if its dtype is `Self`.
@@ -136,7 +134,6 @@ macro_rules! impl_sample {
                 b[..n].copy_from_slice(&bytes[..n]);
                 <$t>::from_le_bytes(b)
             }
-            fn to_json(self) -> serde_json::Value { json_number(self) }
             fn wrap<D: Dimension>(array: CowArray<'_, Self, D>) -> RawArray<'_, D> {
                 RawArray::$variant(array)
             }
@@ -160,28 +157,7 @@ impl_sample! {
     f64 => F64, Float64;
 }
 
-trait JsonNumber {
-    fn json(self) -> serde_json::Value;
-}
-macro_rules! json_int {
-    ($($t:ty),*) => {$(impl JsonNumber for $t { fn json(self) -> serde_json::Value { serde_json::Value::from(self) } })*};
-}
-json_int!(i8, u8, i16, u16, i32, u32, i64, u64);
-impl JsonNumber for f32 {
-    fn json(self) -> serde_json::Value {
-        json_f64(f64::from(self))
-    }
-}
-impl JsonNumber for f64 {
-    fn json(self) -> serde_json::Value {
-        json_f64(self)
-    }
-}
-fn json_number<T: JsonNumber>(v: T) -> serde_json::Value {
-    v.json()
-}
-
-/// A float as JSON following the dump contract: finite values as numbers, others as the strings
+/// A float as a JSON value for annotations and the dump contract: finite values as numbers, others as the strings
 /// `"NaN"`, `"inf"`, `"-inf"`.
 pub fn json_f64(v: f64) -> serde_json::Value {
     if v.is_nan() {
@@ -378,24 +354,7 @@ impl<'a, D: RemoveAxis> RawArray<'a, D> {
     }
 }
 
-impl RawArray<'_, Ix1> {
-    /// Element `i` widened to f64.
-    pub fn get_f64(&self, i: usize) -> Option<f64> {
-        dispatch_raw!(self, a => a.get(i).map(|v| v.to_f64()))
-    }
-
-    /// Element `i` as JSON.
-    pub fn get_json(&self, i: usize) -> Option<serde_json::Value> {
-        dispatch_raw!(self, a => a.get(i).map(|v| v.to_json()))
-    }
-}
-
 impl RawArray<'_, Ix2> {
-    /// Row `i` as JSON numbers (integers stay integers).
-    pub fn row_json(&self, i: usize) -> Vec<serde_json::Value> {
-        dispatch_raw!(self, a => if i < a.nrows() { a.row(i).iter().map(|v| v.to_json()).collect() } else { Vec::new() })
-    }
-
     /// Per-column sums as f64 (integers exact, see [`crate::ColumnSums`]).
     pub fn column_sums(&self) -> Vec<f64> {
         let mut s = crate::sums::ColumnSums::new(self.shape().get(1).copied().unwrap_or(0));
@@ -446,14 +405,6 @@ mod tests {
         let ok =
             RawChunk::concatenate(0, &[raw.slice_axis(0, 0..1), raw.slice_axis(0, 1..2)]).unwrap();
         assert_eq!(ok, raw.clone().into_owned());
-        assert_eq!(
-            raw.row_json(1),
-            vec![
-                serde_json::json!(4),
-                serde_json::json!(5),
-                serde_json::json!(6)
-            ]
-        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! calling the reader. A contiguous selection becomes a range, so readers can return a view
 //! without copying per channel.
 
-use crate::dtype::{RawArray, Sample};
+use crate::dtype::Sample;
 use crate::error::{Error, Result};
 use crate::header::Header;
 use ndarray::{ArrayView2, Axis, CowArray, Ix2};
@@ -103,14 +103,6 @@ impl ChannelIndexes {
         match self {
             ChannelIndexes::Range(r) => CowArray::from(view.slice_move(ndarray::s![.., r.clone()])),
             ChannelIndexes::List(l) => CowArray::from(view.select(Axis(1), l)),
-        }
-    }
-
-    /// Selects these columns of a raw chunk.
-    pub fn select_raw<'a>(&self, chunk: &'a RawArray<'_, Ix2>) -> RawArray<'a, Ix2> {
-        match self {
-            ChannelIndexes::Range(r) => chunk.slice_axis(1, r.clone()),
-            ChannelIndexes::List(l) => chunk.select(1, l),
         }
     }
 }

@@ -44,12 +44,6 @@ impl TimeBase {
         let tb = *self;
         dispatch_raw!(raw, a => a.mapv(|v| tb.seconds(v)))
     }
-
-    /// Every raw value in seconds, as float32 (the f64 result rounded, as neo's
-    /// `astype(float32)` of the f64 division).
-    pub fn to_seconds_f32(&self, raw: &RawTimestamps<'_>) -> Array1<f32> {
-        self.to_seconds(raw).mapv(|v| v as f32)
-    }
 }
 
 /// An optional `[t_start, t_stop]` window in seconds, inclusive at both ends.

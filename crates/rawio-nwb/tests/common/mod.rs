@@ -161,10 +161,10 @@ pub fn check_truth(path: &Path, truth: &Value) -> (usize, usize, usize) {
                     &ChannelSelection::All,
                 )
                 .unwrap();
+            let head = head.to_f64();
             for (k, row) in s["head"].as_array().unwrap().iter().enumerate() {
-                let got = head.row_json(k);
-                for (g, w) in got.iter().zip(row.as_array().unwrap()) {
-                    assert!(close(f(g), f(w), 1e-12), "{p} head");
+                for (g, w) in head.row(k).iter().zip(row.as_array().unwrap()) {
+                    assert!(close(*g, f(w), 1e-12), "{p} head");
                 }
             }
         } else if s["neurodata_type"] != "AnnotationSeries" {
