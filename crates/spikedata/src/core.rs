@@ -3,6 +3,7 @@
 use crate::error::{Result, SpikeDataError};
 use ndarray::Array2;
 use serde_json::Value;
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// Per-unit attributes or recording metadata: a JSON object (SpikeLab's `dict`).
@@ -279,6 +280,10 @@ impl SpikeData {
     /// SpikeLab's `from_raster(raster, bin_size_ms)`: `raster` is `units × bins` of counts; the
     /// `k` spikes of bin `t` are spread at `start_time + t·bin + linspace(0, bin, k+2)[1:-1]`.
     /// The length defaults to `T · bin`.
+    ///
+    /// **Difference from SpikeLab:** a negative count is an error here
+    /// ([`SpikeDataError::InvalidArgument`]); SpikeLab's `linspace(0, bin, k+2)[1:-1]` is
+    /// then empty and it silently returns an empty unit for that bin.
     pub fn from_raster(raster: &Array2<i64>, bin_size_ms: f64, options: Options) -> Result<Self> {
         if !(bin_size_ms > 0.0) {
             return Err(SpikeDataError::invalid(format!(
@@ -463,38 +468,57 @@ impl SpikeData {
     /// SpikeLab's `events`: `(unit, time)` pairs merged in time order; ties go to the lower
     /// unit index (as `heapq.merge`).
     pub fn events(&self) -> Vec<(usize, f64)> {
-        #[derive(PartialEq)]
-        struct Head(f64, usize, usize);
-        impl Eq for Head {}
-        impl PartialOrd for Head {
-            fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-                Some(self.cmp(o))
-            }
-        }
-        impl Ord for Head {
-            fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-                // min-heap on (time, unit)
-                o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
-            }
-        }
-        let mut heap: BinaryHeap<Head> = self
-            .trains
-            .iter()
-            .enumerate()
-            .filter_map(|(u, t)| t.first().map(|&v| Head(v, u, 0)))
-            .collect();
         let mut out = Vec::with_capacity(self.spike_count());
-        while let Some(Head(t, u, k)) = heap.pop() {
-            out.push((u, t));
-            if let Some(&next) = self.trains.get(u).and_then(|tr| tr.get(k + 1)) {
-                heap.push(Head(next, u, k + 1));
-            }
-        }
+        merge_sorted(&self.trains, |u, t| out.push((u, t)));
         out
     }
 
     /// All spike times merged in time order (SpikeLab's `times`).
     pub fn times(&self) -> Vec<f64> {
         self.events().into_iter().map(|(_, t)| t).collect()
+    }
+}
+
+/// A key whose integer order is `f64::total_cmp`'s order.
+#[inline]
+fn order_key(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+}
+
+/// k-way merge of sorted trains in time order: `emit(train, time)` for every spike, ties to
+/// the lower train index (what `heapq.merge` and a stable sort of the concatenation give).
+/// The trains must be sorted (an unsorted train is emitted in a valid but unsorted order).
+pub(crate) fn merge_sorted(trains: &[Vec<f64>], mut emit: impl FnMut(usize, f64)) {
+    match trains.iter().filter(|t| !t.is_empty()).count() {
+        0 => return,
+        1 => {
+            if let Some((u, t)) = trains.iter().enumerate().find(|(_, t)| !t.is_empty()) {
+                t.iter().for_each(|&v| emit(u, v));
+            }
+            return;
+        }
+        _ => {}
+    }
+    // min-heap of (time key, train, position)
+    let mut heap: BinaryHeap<Reverse<(u64, usize, usize)>> = trains
+        .iter()
+        .enumerate()
+        .filter_map(|(u, t)| t.first().map(|&v| Reverse((order_key(v), u, 0))))
+        .collect();
+    while let Some(mut top) = heap.peek_mut() {
+        let Reverse((_, u, k)) = *top;
+        let Some(train) = trains.get(u) else {
+            std::collections::binary_heap::PeekMut::pop(top);
+            continue;
+        };
+        emit(u, train[k]);
+        match train.get(k + 1) {
+            // replace the top in place: one sift instead of a pop and a push
+            Some(&next) => *top = Reverse((order_key(next), u, k + 1)),
+            None => {
+                std::collections::binary_heap::PeekMut::pop(top);
+            }
+        }
     }
 }

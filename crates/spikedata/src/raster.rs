@@ -145,6 +145,12 @@ impl SpikeData {
     /// to `start_time` (`bin = ceil((t - start_time + offset)/bin) - 1`), clipped to
     /// `[0, n_bins-1]` so a spike at exactly `start_time` lands in bin 0 and one at the very
     /// end in the last bin; `n_bins = ceil((length + time_offset)/bin_size)`.
+    ///
+    /// **Zero bins with spikes is an error** ([`SpikeDataError::InvalidArgument`]): a
+    /// zero-length window (or `time_offset = -length`) gives zero bins, and a spike has no
+    /// bin to go to. SpikeLab clips its bin index to `[0, -1]` and builds an invalid CSR
+    /// matrix (column `-1`) that corrupts memory when it is used (`binned` then aborts
+    /// the interpreter). Zero bins without spikes is an empty raster, as SpikeLab.
     pub fn sparse_raster(&self, bin_size: f64, time_offset: f64) -> Result<SparseRaster> {
         let nb = self.sparse_raster_bins(bin_size, time_offset)?;
         let n = self.trains.len();
@@ -187,7 +193,8 @@ impl SpikeData {
     }
 
     /// SpikeLab's `binned(bin_size)`: population spike count per bin (same bins as
-    /// [`SpikeData::sparse_raster`]).
+    /// [`SpikeData::sparse_raster`], counted straight into the bins without building the
+    /// raster). Zero bins with spikes is an error, as in [`SpikeData::sparse_raster`].
     pub fn binned(&self, bin_size: f64) -> Result<Vec<u64>> {
         if self.trains.is_empty() {
             let nb = if self.length > 0.0 {
@@ -197,7 +204,24 @@ impl SpikeData {
             };
             return Ok(vec![0; nb]);
         }
-        Ok(self.sparse_raster(bin_size, 0.0)?.column_sums())
+        let nb = self.sparse_raster_bins(bin_size, 0.0)?;
+        Ok(self.column_counts(nb, bin_size, 0.0))
+    }
+
+    /// The population count per bin of [`SpikeData::sparse_raster`]`(bin_size,
+    /// time_offset)` with `nb` bins (already checked).
+    pub(crate) fn column_counts(&self, nb: usize, bin_size: f64, time_offset: f64) -> Vec<u64> {
+        let mut out = vec![0u64; nb];
+        let last = nb.saturating_sub(1) as f64;
+        let shift = -self.start_time + time_offset;
+        for t in &self.trains {
+            for &v in t {
+                if let Some(c) = out.get_mut(bin_of(v, shift, bin_size, last)) {
+                    *c += 1;
+                }
+            }
+        }
+        out
     }
 
     /// SpikeLab's `binned_meanrate(bin_size, unit)`: `binned / N / bin_size` (kHz), ×1e3 for
