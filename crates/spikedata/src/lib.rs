@@ -147,19 +147,32 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 mod core;
+mod curation;
 mod error;
+mod export;
+#[cfg(feature = "hdf5-export")]
+mod export_hdf5;
 mod from_rawio;
 mod interval;
 mod loaders;
 mod npz;
 mod numeric;
+mod pairwise;
+mod population;
 mod raster;
+mod rate;
 mod select;
+mod shuffle;
 mod stack;
 mod stats;
+mod units;
 
 pub use crate::core::{Attrs, Options, RawSignal, SpikeData};
+pub use curation::{Curation, IsiMethod};
 pub use error::{Result, SpikeDataError};
+pub use export::{ExportUnit, KilosortExport};
+#[cfg(feature = "hdf5-export")]
+pub use export_hdf5::{Hdf5Export, Hdf5Style};
 pub use from_rawio::{FromRawioOptions, UnitSelection};
 pub use interval::IntervalSet;
 pub use loaders::TimeUnit;
@@ -172,6 +185,7 @@ pub use loaders::nwb::NwbOptions;
 pub use npz::{
     NapObject, NpzNotes, Ts, TsGroup, read_npz, write_interval_set, write_ts, write_tsgroup,
 };
+pub use population::{BurstOptions, Bursts, FracActive};
 pub use raster::{RateUnit, SparseRaster};
 #[cfg(feature = "phy")]
 pub use rawio_phy::UnitFilter;

@@ -77,21 +77,25 @@ impl SparseRaster {
 
     /// The dense `units × bins` matrix. Fails when it would not fit in memory addressing.
     pub fn to_dense(&self) -> Result<Array2<u32>> {
-        self.n_units
-            .checked_mul(self.n_bins)
-            .filter(|&n| n <= isize::MAX as usize / 4)
-            .ok_or_else(|| {
-                SpikeDataError::invalid(format!(
-                    "a dense {} × {} raster is too large; use sparse_raster",
-                    self.n_units, self.n_bins
-                ))
-            })?;
+        check_dense(self.n_units, self.n_bins)?;
         let mut out = Array2::<u32>::zeros((self.n_units, self.n_bins));
         for (u, b, c) in self.triplets() {
             out[[u, b]] = c;
         }
         Ok(out)
     }
+}
+
+/// Fails when a dense `rows × cols` `u32` matrix would not fit in memory addressing.
+pub(crate) fn check_dense(rows: usize, cols: usize) -> Result<()> {
+    rows.checked_mul(cols)
+        .filter(|&n| n <= isize::MAX as usize / 4)
+        .map(|_| ())
+        .ok_or_else(|| {
+            SpikeDataError::invalid(format!(
+                "a dense {rows} × {cols} raster is too large; use sparse_raster"
+            ))
+        })
 }
 
 /// SpikeLab's bin count: `int(ceil((length + time_offset) / bin_size))`.
@@ -115,7 +119,7 @@ fn bin_of(v: f64, shift: f64, bin_size: f64, last: f64) -> usize {
 
 impl SpikeData {
     /// Checks the arguments of [`SpikeData::sparse_raster`] and returns the bin count.
-    fn sparse_raster_bins(&self, bin_size: f64, time_offset: f64) -> Result<usize> {
+    pub(crate) fn sparse_raster_bins(&self, bin_size: f64, time_offset: f64) -> Result<usize> {
         if bin_size.is_nan() || bin_size <= 0.0 {
             return Err(SpikeDataError::invalid(format!(
                 "bin_size must be > 0, got {bin_size}."
