@@ -130,7 +130,9 @@ impl SpikeData {
     /// `rint(ms · fs / 1e3)`, or `float64` ms / s) and `spike_clusters.npy` (`int64`), one
     /// row per spike in **unit order** (not time order), and `channel_map.npy` from
     /// [`SpikeData::electrodes`] when every unit has a numeric one (SpikeLab would also
-    /// save strings). The folder is created. Like SpikeLab, `start_time` is not stored
+    /// save strings). Unlike SpikeLab it also writes a `params.py` (`sample_rate`, no
+    /// `.dat`) so that phy-style readers such as [`SpikeData::from_kilosort`] open the
+    /// folder. The folder is created. Like SpikeLab, `start_time` is not stored
     /// (SpikeLab warns when it is not 0). Returns the two paths.
     pub fn to_kilosort(
         &self,
@@ -163,9 +165,21 @@ impl SpikeData {
         let cp = folder.join(&opts.spike_clusters_file);
         write_file(&tp, &npy_1d(&times))?;
         write_file(&cp, &npy_1d(&clusters))?;
-        if let Some(e) = self.electrodes().as_deref().and_then(electrode_numbers) {
-            write_file(&folder.join("channel_map.npy"), &npy_1d(&e))?;
+        let electrodes = self.electrodes().as_deref().and_then(electrode_numbers);
+        if let Some(e) = &electrodes {
+            write_file(&folder.join("channel_map.npy"), &npy_1d(e))?;
         }
+        // phy needs params.py (SpikeLab writes none; its loader ignores it)
+        let n_channels = match &electrodes {
+            Some(Times::I64(v)) => v.iter().max().map_or(1, |&m| m.max(0) + 1),
+            _ => 1,
+        };
+        let params = format!(
+            "dat_path = ''\nn_channels_dat = {n_channels}\ndtype = 'int16'\noffset = 0\n\
+             sample_rate = {:?}\nhp_filtered = False\n",
+            opts.fs_hz
+        );
+        write_file(&folder.join("params.py"), params.as_bytes())?;
         Ok((tp, cp))
     }
 }
