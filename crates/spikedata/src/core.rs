@@ -3,8 +3,6 @@
 use crate::error::{Result, SpikeDataError};
 use ndarray::Array2;
 use serde_json::Value;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 /// Per-unit attributes or recording metadata: a JSON object (SpikeLab's `dict`).
 pub type Attrs = serde_json::Map<String, Value>;
@@ -479,46 +477,68 @@ impl SpikeData {
     }
 }
 
-/// A key whose integer order is `f64::total_cmp`'s order.
-#[inline]
-fn order_key(x: f64) -> u64 {
-    let b = x.to_bits();
-    if b >> 63 == 1 { !b } else { b | (1 << 63) }
-}
-
 /// k-way merge of sorted trains in time order: `emit(train, time)` for every spike, ties to
 /// the lower train index (what `heapq.merge` and a stable sort of the concatenation give).
-/// The trains must be sorted (an unsorted train is emitted in a valid but unsorted order).
+///
+/// Linear time for finite times: the spikes are distributed, train by train, into about
+/// one bucket per four spikes by a monotone function of time, and each (small) bucket is then
+/// sorted stably by time. Trains must be sorted; non-finite times fall back to a stable
+/// sort.
 pub(crate) fn merge_sorted(trains: &[Vec<f64>], mut emit: impl FnMut(usize, f64)) {
-    match trains.iter().filter(|t| !t.is_empty()).count() {
-        0 => return,
-        1 => {
-            if let Some((u, t)) = trains.iter().enumerate().find(|(_, t)| !t.is_empty()) {
-                t.iter().for_each(|&v| emit(u, v));
-            }
-            return;
-        }
-        _ => {}
-    }
-    // min-heap of (time key, train, position)
-    let mut heap: BinaryHeap<Reverse<(u64, usize, usize)>> = trains
+    let total: usize = trains.iter().map(Vec::len).sum();
+    let (lo, hi) = trains
         .iter()
-        .enumerate()
-        .filter_map(|(u, t)| t.first().map(|&v| Reverse((order_key(v), u, 0))))
-        .collect();
-    while let Some(mut top) = heap.peek_mut() {
-        let Reverse((_, u, k)) = *top;
-        let Some(train) = trains.get(u) else {
-            std::collections::binary_heap::PeekMut::pop(top);
-            continue;
-        };
-        emit(u, train[k]);
-        match train.get(k + 1) {
-            // replace the top in place: one sift instead of a pop and a push
-            Some(&next) => *top = Reverse((order_key(next), u, k + 1)),
-            None => {
-                std::collections::binary_heap::PeekMut::pop(top);
-            }
+        .filter_map(|t| Some((*t.first()?, *t.last()?)))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (f, l)| {
+            (a.min(f), b.max(l))
+        });
+    if total == 0 {
+        return;
+    }
+    let finite = trains.iter().flatten().all(|v| v.is_finite());
+    if !finite || !(hi - lo).is_finite() {
+        let mut all: Vec<(f64, usize)> = trains
+            .iter()
+            .enumerate()
+            .flat_map(|(u, t)| t.iter().map(move |&v| (v, u)))
+            .collect();
+        all.sort_by(|a, b| a.0.total_cmp(&b.0));
+        all.into_iter().for_each(|(v, u)| emit(u, v));
+        return;
+    }
+    let nbuckets = (total / 4).max(1);
+    let scale = if hi > lo {
+        (nbuckets - 1) as f64 / (hi - lo)
+    } else {
+        0.0
+    };
+    let bucket = |v: f64| (((v - lo) * scale) as usize).min(nbuckets - 1);
+    let mut starts = vec![0usize; nbuckets + 1];
+    for t in trains {
+        for &v in t {
+            starts[bucket(v) + 1] += 1;
+        }
+    }
+    for k in 0..nbuckets {
+        starts[k + 1] += starts[k];
+    }
+    let mut fill = starts.clone();
+    let mut items = vec![(0.0f64, 0usize); total];
+    for (u, t) in trains.iter().enumerate() {
+        for &v in t {
+            let b = bucket(v);
+            items[fill[b]] = (v, u);
+            fill[b] += 1;
+        }
+    }
+    for k in 0..nbuckets {
+        let s = &mut items[starts[k]..starts[k + 1]];
+        if s.len() > 1 {
+            // stable: equal times keep train order
+            s.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        for &(v, u) in s.iter() {
+            emit(u, v);
         }
     }
 }

@@ -28,6 +28,41 @@ pub(crate) fn np_convolve_same(a: &[f64], v: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// [`np_convolve_same`] for a long signal and an odd, symmetric kernel (`v[c-d] == v[c+d]`):
+/// `out[i] = v[c]·a[i] + Σ_{d=1..=c} v[c+d]·(a[i-d] + a[i+d])`, computed a block of outputs
+/// at a time with the kernel taps in the outer loop (a loop the compiler vectorises). Falls
+/// back to [`np_convolve_same`] for other kernels. The values differ from numpy's (BLAS
+/// `ddot`) by a few ulps, as the left-to-right sums do.
+pub(crate) fn convolve_same_symmetric(a: &[f64], v: &[f64]) -> Vec<f64> {
+    let (n, m) = (a.len(), v.len());
+    let c = m / 2;
+    let symmetric = m % 2 == 1 && (1..=c).all(|d| v[c - d] == v[c + d]);
+    if !symmetric || n < m {
+        return np_convolve_same(a, v);
+    }
+    const B: usize = 1024;
+    let mut padded = vec![0.0; n + 2 * c];
+    padded[c..c + n].copy_from_slice(a);
+    let mut out = vec![0.0; n];
+    for (bi, chunk) in out.chunks_mut(B).enumerate() {
+        let i0 = bi * B;
+        let len = chunk.len();
+        let centre = &padded[i0 + c..i0 + c + len];
+        for (o, &x) in chunk.iter_mut().zip(centre) {
+            *o = v[c] * x;
+        }
+        for d in 1..=c {
+            let g = v[c + d];
+            let left = &padded[i0 + c - d..i0 + c - d + len];
+            let right = &padded[i0 + c + d..i0 + c + d + len];
+            for ((o, &l), &r) in chunk.iter_mut().zip(left).zip(right) {
+                *o += g * (l + r);
+            }
+        }
+    }
+    out
+}
+
 /// scipy's `find_peaks(x, height=h, distance=d)`: local maxima (the middle of a plateau,
 /// rounded down), those `>= h`, then the highest first with neighbours closer than
 /// `ceil(d)` removed (a stable order among equal heights; scipy's sort is not stable).
@@ -216,8 +251,13 @@ impl SpikeData {
         // the length checks above bound both kernels by the window (a kernel longer than the
         // data makes a longer output, numpy's rule)
         let w = w as usize;
+        // the box sums are exact integers: one product per value (numpy: Σ count · (1/w))
         let square = if w > 0 {
-            np_convolve_same(&summed, &vec![1.0 / w as f64; w])
+            let c = 1.0 / w as f64;
+            crate::numeric::convolve_ones_same(&summed, w)
+                .into_iter()
+                .map(|s| s * c)
+                .collect()
         } else {
             summed
         };
@@ -235,7 +275,7 @@ impl SpikeData {
             .collect();
         let total = crate::numeric::np_sum(&g);
         let g: Vec<f64> = g.iter().map(|v| v / total).collect();
-        Ok(np_convolve_same(&square, &g))
+        Ok(convolve_same_symmetric(&square, &g))
     }
 
     /// `binned` at any bin size with [`SpikeData::sparse_raster`]'s bins (also for N = 0).

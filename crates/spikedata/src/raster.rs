@@ -109,12 +109,22 @@ fn n_bins(length: f64, time_offset: f64, bin_size: f64) -> Result<usize> {
     Ok(n as usize)
 }
 
-/// SpikeLab's bin of time `v`: `ceil((v + shift)/bin) - 1`, truncated to an integer, clipped
-/// to `[0, last]`.
+/// SpikeLab's bin of time `v`: `ceil((v + shift)/bin) - 1`, clipped to `[0, last]`.
+///
+/// The ceiling is taken on integers (`f64::ceil` is a libm call on baseline x86-64): for
+/// `0 < x < last + 1`, `ceil(x) = trunc(x) + (trunc(x) < x)`; `x <= 0` gives bin 0 and
+/// `x >= last + 1` the last bin, as the clip does.
 #[inline]
-fn bin_of(v: f64, shift: f64, bin_size: f64, last: f64) -> usize {
-    let idx = ((v + shift) / bin_size).ceil() - 1.0;
-    idx.trunc().clamp(0.0, last) as usize
+fn bin_of(v: f64, shift: f64, bin_size: f64, last: usize) -> usize {
+    let x = (v + shift) / bin_size;
+    if !(x > 0.0) {
+        return 0;
+    }
+    if x >= last as f64 + 1.0 {
+        return last;
+    }
+    let t = x as usize;
+    (if (t as f64) < x { t + 1 } else { t }).saturating_sub(1)
 }
 
 impl SpikeData {
@@ -163,20 +173,21 @@ impl SpikeData {
         let total = self.spike_count();
         let mut bins = Vec::with_capacity(total);
         let mut counts: Vec<u32> = Vec::with_capacity(total);
-        let last = nb.saturating_sub(1) as f64;
+        let last = nb.saturating_sub(1);
         let shift = -self.start_time + time_offset;
         for t in &self.trains {
-            let row_start = bins.len();
+            // trains are sorted, so bins are non-decreasing within a row
+            let mut prev = usize::MAX;
             for &v in t {
                 let b = bin_of(v, shift, bin_size, last);
-                // trains are sorted, so bins are non-decreasing within a row
-                if bins.len() > row_start && bins.last() == Some(&b) {
+                if b == prev {
                     if let Some(c) = counts.last_mut() {
                         *c = c.saturating_add(1);
                     }
                 } else {
                     bins.push(b);
                     counts.push(1);
+                    prev = b;
                 }
             }
             indptr.push(bins.len());
@@ -214,16 +225,36 @@ impl SpikeData {
 
     /// The population count per bin of [`SpikeData::sparse_raster`]`(bin_size,
     /// time_offset)` with `nb` bins (already checked).
+    ///
+    /// The bins are filled block by block (each train resumes where it stopped), so the
+    /// counters being written stay in cache however many units there are.
     pub(crate) fn column_counts(&self, nb: usize, bin_size: f64, time_offset: f64) -> Vec<u64> {
+        const BLOCK: usize = 1 << 15;
         let mut out = vec![0u64; nb];
-        let last = nb.saturating_sub(1) as f64;
+        let last = nb.saturating_sub(1);
         let shift = -self.start_time + time_offset;
-        for t in &self.trains {
-            for &v in t {
-                if let Some(c) = out.get_mut(bin_of(v, shift, bin_size, last)) {
-                    *c += 1;
+        let mut cursor = vec![0usize; self.trains.len()];
+        let mut block = vec![0u64; BLOCK.min(nb)];
+        let mut lo = 0;
+        while lo < nb {
+            let hi = (lo + BLOCK).min(nb);
+            for (t, k) in self.trains.iter().zip(cursor.iter_mut()) {
+                while let Some(&v) = t.get(*k) {
+                    let b = bin_of(v, shift, bin_size, last);
+                    if b >= hi {
+                        break;
+                    }
+                    // b >= lo: bins are non-decreasing along a sorted train
+                    if let Some(c) = block.get_mut(b.wrapping_sub(lo)) {
+                        *c += 1;
+                    }
+                    *k += 1;
                 }
             }
+            for (o, c) in out[lo..hi].iter_mut().zip(block.iter_mut()) {
+                *o = std::mem::take(c);
+            }
+            lo = hi;
         }
         out
     }

@@ -290,17 +290,10 @@ impl SpikeData {
                 continue;
             }
             // np.histogram: [e_k, e_k+1) except the last bin, which is closed
-            let cum: Vec<usize> = edges
-                .iter()
-                .enumerate()
-                .map(|(k, &e)| {
-                    if k == nb {
-                        ts.partition_point(|&v| v <= e)
-                    } else {
-                        ts.partition_point(|&v| v < e)
-                    }
-                })
-                .collect();
+            let mut cum = crate::pairwise::partition_points(ts, &edges);
+            if let (Some(c), Some(&e)) = (cum.last_mut(), edges.last()) {
+                *c = ts.partition_point(|&v| v <= e);
+            }
             for k in 0..nb {
                 rates[[i, k]] = cum[k + 1].saturating_sub(cum[k]) as f64;
             }
