@@ -467,7 +467,7 @@ impl SpikeData {
     /// unit index (as `heapq.merge`).
     pub fn events(&self) -> Vec<(usize, f64)> {
         let mut out = Vec::with_capacity(self.spike_count());
-        merge_sorted(&self.trains, |u, t| out.push((u, t)));
+        merge_sorted(&self.trains, |v| v, |u, t| out.push((u, t)));
         out
     }
 
@@ -477,30 +477,36 @@ impl SpikeData {
     }
 }
 
-/// k-way merge of sorted trains in time order: `emit(train, time)` for every spike, ties to
-/// the lower train index (what `heapq.merge` and a stable sort of the concatenation give).
+/// k-way merge of sorted trains in time order: `emit(train, f(time))` for every spike, in
+/// the order of `f(time)` (`f` non-decreasing, e.g. ms → s), ties to the lower train index
+/// (what `heapq.merge` and a stable sort of the concatenation give).
 ///
 /// Linear time for finite times: the spikes are distributed, train by train, into about
-/// one bucket per four spikes by a monotone function of time, and each (small) bucket is then
-/// sorted stably by time. Trains must be sorted; non-finite times fall back to a stable
-/// sort.
-pub(crate) fn merge_sorted(trains: &[Vec<f64>], mut emit: impl FnMut(usize, f64)) {
-    let total: usize = trains.iter().map(Vec::len).sum();
-    let (lo, hi) = trains
-        .iter()
-        .filter_map(|t| Some((*t.first()?, *t.last()?)))
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (f, l)| {
-            (a.min(f), b.max(l))
-        });
+/// one bucket per four spikes by a monotone function of time, and each (small) bucket is
+/// then sorted stably. Trains must be sorted; non-finite times fall back to a stable sort.
+pub(crate) fn merge_sorted<T: AsRef<[f64]>>(
+    trains: &[T],
+    f: impl Fn(f64) -> f64,
+    mut emit: impl FnMut(usize, f64),
+) {
+    let trains: Vec<&[f64]> = trains.iter().map(AsRef::as_ref).collect();
+    let total: usize = trains.iter().map(|t| t.len()).sum();
     if total == 0 {
         return;
     }
-    let finite = trains.iter().flatten().all(|v| v.is_finite());
+    let (lo, hi) = trains
+        .iter()
+        .filter_map(|t| Some((f(*t.first()?), f(*t.last()?))))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (x, y)| {
+            (a.min(x), b.max(y))
+        });
+    let finite = trains.iter().all(|t| t.iter().all(|v| f(*v).is_finite()));
     if !finite || !(hi - lo).is_finite() {
         let mut all: Vec<(f64, usize)> = trains
             .iter()
             .enumerate()
             .flat_map(|(u, t)| t.iter().map(move |&v| (v, u)))
+            .map(|(v, u)| (f(v), u))
             .collect();
         all.sort_by(|a, b| a.0.total_cmp(&b.0));
         all.into_iter().for_each(|(v, u)| emit(u, v));
@@ -512,27 +518,35 @@ pub(crate) fn merge_sorted(trains: &[Vec<f64>], mut emit: impl FnMut(usize, f64)
     } else {
         0.0
     };
-    let bucket = |v: f64| (((v - lo) * scale) as usize).min(nbuckets - 1);
+    let bucket = |x: f64| (((x - lo) * scale) as usize).min(nbuckets - 1);
+    let mut items = vec![(0.0f64, 0usize); total];
+    let mut keys = vec![0usize; total];
     let mut starts = vec![0usize; nbuckets + 1];
-    for t in trains {
-        for &v in t {
-            starts[bucket(v) + 1] += 1;
+    let mut k = 0;
+    for t in &trains {
+        for &v in t.iter() {
+            let b = bucket(f(v));
+            keys[k] = b;
+            starts[b + 1] += 1;
+            k += 1;
         }
     }
-    for k in 0..nbuckets {
-        starts[k + 1] += starts[k];
+    for b in 0..nbuckets {
+        starts[b + 1] += starts[b];
     }
     let mut fill = starts.clone();
-    let mut items = vec![(0.0f64, 0usize); total];
+    let mut k = 0;
     for (u, t) in trains.iter().enumerate() {
-        for &v in t {
-            let b = bucket(v);
-            items[fill[b]] = (v, u);
+        for &v in t.iter() {
+            let b = keys[k];
+            items[fill[b]] = (f(v), u);
             fill[b] += 1;
+            k += 1;
         }
     }
-    for k in 0..nbuckets {
-        let s = &mut items[starts[k]..starts[k + 1]];
+    drop(keys);
+    for b in 0..nbuckets {
+        let s = &mut items[starts[b]..starts[b + 1]];
         if s.len() > 1 {
             // stable: equal times keep train order
             s.sort_by(|a, b| a.0.total_cmp(&b.0));

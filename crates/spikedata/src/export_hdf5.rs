@@ -84,11 +84,30 @@ fn h5err(path: &Path) -> impl Fn(hdf5_writer::Error) -> SpikeDataError + '_ {
     move |e| SpikeDataError::invalid(format!("{}: HDF5 writer: {e}", path.display()))
 }
 
+/// A 1-D `float64` / `int64` dataset, its bytes laid out here in one pass (the writer's
+/// typed path converts value by value).
 fn times_dataset(name: &str, t: &Times) -> std::result::Result<DatasetBuilder, hdf5_writer::Error> {
-    match t {
-        Times::F64(v) => DatasetBuilder::typed_data(name, vec![v.len() as u64], v),
-        Times::I64(v) => DatasetBuilder::typed_data(name, vec![v.len() as u64], v),
+    let (n, bytes) = match t {
+        Times::F64(v) => (
+            v.len(),
+            v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
+        ),
+        Times::I64(v) => (
+            v.len(),
+            v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
+        ),
+    };
+    let shape = vec![n as u64];
+    Ok(match t {
+        Times::F64(_) => DatasetBuilder::typed::<f64>(name, shape),
+        Times::I64(_) => DatasetBuilder::typed::<i64>(name, shape),
     }
+    .raw_data(bytes))
+}
+
+/// The spike times of every unit, in unit order.
+fn flat_times(sd: &SpikeData) -> Vec<f64> {
+    sd.trains.iter().flatten().copied().collect()
 }
 
 fn finish(path: &Path, b: Hdf5Builder) -> Result<()> {
@@ -169,7 +188,7 @@ impl SpikeData {
                 b = b.dataset(ds);
             }
             Hdf5Style::Ragged { times, index, unit } => {
-                let (_, flat) = self.idces_times();
+                let flat = flat_times(self);
                 let t = times_from_ms(&flat, *unit, opts.fs_hz)?;
                 let idx = cumulative_ends(self);
                 b = b.dataset(times_dataset(times, &t).map_err(&e)?).dataset(
@@ -210,8 +229,7 @@ impl SpikeData {
         let path = path.as_ref();
         let e = h5err(path);
         let mut b = self.window_attrs(path)?;
-        let (_, flat) = self.idces_times();
-        let t: Vec<f64> = flat.iter().map(|v| v / 1e3).collect();
+        let t: Vec<f64> = self.trains.iter().flatten().map(|v| v / 1e3).collect();
         let idx = cumulative_ends(self);
         let n = self.n_units();
         let ids: Vec<i64> = (0..n as i64).collect();

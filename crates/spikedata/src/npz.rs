@@ -735,23 +735,40 @@ fn write_tsgroup_support(
             .collect();
         &sorted_copy
     };
-    let total: usize = ts.iter().map(Vec::len).sum();
+    write_group_members(path, &group.keys, ts, 1.0, start, end, zip64_at)
+}
+
+/// The members of a `TsGroup` file: `trains[k]` (sorted) of key `keys[k]`, each time
+/// divided by `div` (1000 for ms → s; 1 leaves them as they are).
+fn write_group_members<T: AsRef<[f64]>>(
+    path: &Path,
+    keys: &[i64],
+    trains: &[T],
+    div: f64,
+    start: &[f64],
+    end: &[f64],
+    zip64_at: u64,
+) -> Result<()> {
+    let total: usize = trains.iter().map(|t| t.as_ref().len()).sum();
     let mut t = rawio_core::npy_header_bytes("<f8", &[total as u64]);
     let mut index = rawio_core::npy_header_bytes("<i8", &[total as u64]);
     t.reserve(total.saturating_mul(8));
     index.reserve(total.saturating_mul(8));
-    let keys = &group.keys;
-    crate::core::merge_sorted(ts, |u, v| {
-        t.extend_from_slice(&v.to_le_bytes());
-        index.extend_from_slice(&keys.get(u).copied().unwrap_or(0).to_le_bytes());
-    });
+    crate::core::merge_sorted(
+        trains,
+        |v| v / div,
+        |u, v| {
+            t.extend_from_slice(&v.to_le_bytes());
+            index.extend_from_slice(&keys.get(u).copied().unwrap_or(0).to_le_bytes());
+        },
+    );
     write_zip_with(
         path,
         &[
             ("type", npy_str("TsGroup")),
             ("t", t),
             ("index", index),
-            ("keys", npy_i64(&group.keys)),
+            ("keys", npy_i64(keys)),
             ("start", npy_f64(start)),
             ("end", npy_f64(end)),
         ],
@@ -789,6 +806,22 @@ impl SpikeData {
     /// when every unit has a distinct one, else the unit indexes; the time support is the
     /// window.
     pub fn to_tsgroup(&self) -> Result<TsGroup> {
+        let (keys, order) = self.tsgroup_keys();
+        Ok(TsGroup {
+            keys,
+            ts: order
+                .iter()
+                .map(|&i| self.trains[i].iter().map(|&t| t / 1000.0).collect())
+                .collect(),
+            time_support: IntervalSet::new(
+                &[self.start_time / 1000.0],
+                &[self.end_time() / 1000.0],
+            )?,
+        })
+    }
+
+    /// The `TsGroup` keys (ascending) and the unit of each.
+    fn tsgroup_keys(&self) -> (Vec<i64>, Vec<usize>) {
         let ids: Option<Vec<i64>> = self.unit_attrs.as_ref().and_then(|a| {
             a.iter()
                 .map(|m| match m.get("unit_id") {
@@ -813,17 +846,7 @@ impl SpikeData {
         };
         let mut order: Vec<usize> = (0..keys.len()).collect();
         order.sort_by_key(|&i| keys[i]);
-        Ok(TsGroup {
-            keys: order.iter().map(|&i| keys[i]).collect(),
-            ts: order
-                .iter()
-                .map(|&i| self.trains[i].iter().map(|&t| t / 1000.0).collect())
-                .collect(),
-            time_support: IntervalSet::new(
-                &[self.start_time / 1000.0],
-                &[self.end_time() / 1000.0],
-            )?,
-        })
+        (order.iter().map(|&i| keys[i]).collect(), order)
     }
 
     /// A `SpikeData` from a pynapple `TsGroup` (s → ms): one unit per key (attribute
@@ -896,9 +919,14 @@ impl SpikeData {
     }
 
     fn write_npz_with(&self, path: &Path, zip64_at: u64) -> Result<()> {
-        write_tsgroup_support(
+        // the trains in key order, divided by 1000 as they are merged (no copy in seconds)
+        let (keys, order) = self.tsgroup_keys();
+        let trains: Vec<&[f64]> = order.iter().map(|&i| self.trains[i].as_slice()).collect();
+        write_group_members(
             path,
-            &self.to_tsgroup()?,
+            &keys,
+            &trains,
+            1000.0,
             &[self.start_time / 1000.0],
             &[self.end_time() / 1000.0],
             zip64_at,

@@ -31,7 +31,8 @@ pub(crate) fn np_convolve_same(a: &[f64], v: &[f64]) -> Vec<f64> {
 /// [`np_convolve_same`] for a long signal and an odd, symmetric kernel (`v[c-d] == v[c+d]`):
 /// `out[i] = v[c]·a[i] + Σ_{d=1..=c} v[c+d]·(a[i-d] + a[i+d])`, computed a block of outputs
 /// at a time with the kernel taps in the outer loop (a loop the compiler vectorises). Falls
-/// back to [`np_convolve_same`] for other kernels. The values differ from numpy's (BLAS
+/// back to [`np_convolve_same`] for other kernels. Large inputs are split between the
+/// available cores (each output is computed alone: the same values for any thread count). The values differ from numpy's (BLAS
 /// `ddot`) by a few ulps, as the left-to-right sums do.
 pub(crate) fn convolve_same_symmetric(a: &[f64], v: &[f64]) -> Vec<f64> {
     let (n, m) = (a.len(), v.len());
@@ -44,8 +45,8 @@ pub(crate) fn convolve_same_symmetric(a: &[f64], v: &[f64]) -> Vec<f64> {
     let mut padded = vec![0.0; n + 2 * c];
     padded[c..c + n].copy_from_slice(a);
     let mut out = vec![0.0; n];
-    for (bi, chunk) in out.chunks_mut(B).enumerate() {
-        let i0 = bi * B;
+    // out[i0..i0 + len]: every output is computed alone, so threads give the same values
+    let fill = |i0: usize, chunk: &mut [f64]| {
         let len = chunk.len();
         let centre = &padded[i0 + c..i0 + c + len];
         for (o, &x) in chunk.iter_mut().zip(centre) {
@@ -59,7 +60,28 @@ pub(crate) fn convolve_same_symmetric(a: &[f64], v: &[f64]) -> Vec<f64> {
                 *o += g * (l + r);
             }
         }
-    }
+    };
+    let threads = if n.saturating_mul(m) > 1 << 24 {
+        std::thread::available_parallelism().map_or(1, |p| p.get().min(8))
+    } else {
+        1
+    };
+    let per = n.div_ceil(threads).div_ceil(B) * B;
+    std::thread::scope(|s| {
+        for (t, part) in out.chunks_mut(per.max(B)).enumerate() {
+            let fill = &fill;
+            let mut work = move || {
+                for (bi, chunk) in part.chunks_mut(B).enumerate() {
+                    fill(t * per.max(B) + bi * B, chunk);
+                }
+            };
+            if threads > 1 {
+                s.spawn(work);
+            } else {
+                work();
+            }
+        }
+    });
     out
 }
 

@@ -109,14 +109,40 @@ fn n_bins(length: f64, time_offset: f64, bin_size: f64) -> Result<usize> {
     Ok(n as usize)
 }
 
+/// How to divide by the bin size: by an exact reciprocal product when the bin is a power of
+/// two (the product is then the correctly rounded quotient), else by a division.
+#[derive(Debug, Clone, Copy)]
+enum Scale {
+    Mul(f64),
+    Div(f64),
+}
+
+impl Scale {
+    fn of(bin_size: f64) -> Scale {
+        let inv = 1.0 / bin_size;
+        let pow2 = bin_size.is_normal() && bin_size.to_bits() & ((1u64 << 52) - 1) == 0;
+        if pow2 && inv.is_normal() {
+            Scale::Mul(inv)
+        } else {
+            Scale::Div(bin_size)
+        }
+    }
+}
+
 /// SpikeLab's bin of time `v`: `ceil((v + shift)/bin) - 1`, clipped to `[0, last]`.
 ///
 /// The ceiling is taken on integers (`f64::ceil` is a libm call on baseline x86-64): for
 /// `0 < x < last + 1`, `ceil(x) = trunc(x) + (trunc(x) < x)`; `x <= 0` gives bin 0 and
 /// `x >= last + 1` the last bin, as the clip does.
+///
+/// `scale` is `Scale::of(bin_size)`: a power-of-two bin is applied as an exact product by
+/// its reciprocal (a division is several times slower than a product).
 #[inline]
-fn bin_of(v: f64, shift: f64, bin_size: f64, last: usize) -> usize {
-    let x = (v + shift) / bin_size;
+fn bin_of(v: f64, shift: f64, scale: Scale, last: usize) -> usize {
+    let x = match scale {
+        Scale::Mul(inv) => (v + shift) * inv,
+        Scale::Div(bin) => (v + shift) / bin,
+    };
     if !(x > 0.0) {
         return 0;
     }
@@ -175,11 +201,12 @@ impl SpikeData {
         let mut counts: Vec<u32> = Vec::with_capacity(total);
         let last = nb.saturating_sub(1);
         let shift = -self.start_time + time_offset;
+        let scale = Scale::of(bin_size);
         for t in &self.trains {
             // trains are sorted, so bins are non-decreasing within a row
             let mut prev = usize::MAX;
             for &v in t {
-                let b = bin_of(v, shift, bin_size, last);
+                let b = bin_of(v, shift, scale, last);
                 if b == prev {
                     if let Some(c) = counts.last_mut() {
                         *c = c.saturating_add(1);
@@ -233,6 +260,7 @@ impl SpikeData {
         let mut out = vec![0u64; nb];
         let last = nb.saturating_sub(1);
         let shift = -self.start_time + time_offset;
+        let scale = Scale::of(bin_size);
         let mut cursor = vec![0usize; self.trains.len()];
         let mut block = vec![0u64; BLOCK.min(nb)];
         let mut lo = 0;
@@ -240,7 +268,7 @@ impl SpikeData {
             let hi = (lo + BLOCK).min(nb);
             for (t, k) in self.trains.iter().zip(cursor.iter_mut()) {
                 while let Some(&v) = t.get(*k) {
-                    let b = bin_of(v, shift, bin_size, last);
+                    let b = bin_of(v, shift, scale, last);
                     if b >= hi {
                         break;
                     }
