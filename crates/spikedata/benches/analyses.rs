@@ -4,21 +4,9 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use spikedata::{BurstOptions, Options, SpikeData};
-
-fn data(units: usize, per_unit: usize, length: f64) -> SpikeData {
-    let mut state = 0x1234_5678_9abc_def0u64;
-    let mut next = || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let trains = (0..units)
-        .map(|_| (0..per_unit).map(|_| next() * length).collect())
-        .collect();
-    SpikeData::new(trains, Options::length(length)).unwrap()
-}
+mod common;
+use common::data;
+use spikedata::BurstOptions;
 
 fn bench(c: &mut Criterion) {
     let big = data(1000, 10_000, 3.6e6);

@@ -313,31 +313,24 @@ impl SpikeData {
     /// troughs, or 0); its time is the peak of the accurate rate inside the burst. Bursts
     /// without a trough or an edge are dropped.
     pub fn get_bursts(&self, opts: &BurstOptions) -> Result<Bursts> {
-        let computed;
-        let pop_rate = match &opts.pop_rate {
-            Some(p) => p.as_slice(),
-            None => {
-                computed = self.get_pop_rate(
-                    opts.square_width,
-                    opts.gauss_sigma,
-                    opts.raster_bin_size_ms,
-                )?;
-                &computed
-            }
+        let (pop_rate, acc) = self.burst_rates(opts)?;
+        bursts_of(&pop_rate, &acc, opts)
+    }
+
+    /// The population rate and the accurate one of [`BurstOptions`], given or computed.
+    fn burst_rates(&self, opts: &BurstOptions) -> Result<(Vec<f64>, Vec<f64>)> {
+        let rate = |given: &Option<Vec<f64>>, square, gauss| match given {
+            Some(p) => Ok(p.clone()),
+            None => self.get_pop_rate(square, gauss, opts.raster_bin_size_ms),
         };
-        let computed_acc;
-        let acc = match &opts.pop_rate_acc {
-            Some(p) => p.as_slice(),
-            None => {
-                computed_acc = self.get_pop_rate(
-                    opts.acc_square_width,
-                    opts.acc_gauss_sigma,
-                    opts.raster_bin_size_ms,
-                )?;
-                &computed_acc
-            }
-        };
-        bursts_of(pop_rate, acc, opts)
+        Ok((
+            rate(&opts.pop_rate, opts.square_width, opts.gauss_sigma)?,
+            rate(
+                &opts.pop_rate_acc,
+                opts.acc_square_width,
+                opts.acc_gauss_sigma,
+            )?,
+        ))
     }
 
     /// SpikeLab's `burst_sensitivity(thr_values, dist_values, burst_edge_mult_thresh, ...)`:
@@ -349,20 +342,7 @@ impl SpikeData {
         dist_values: &[f64],
         opts: &BurstOptions,
     ) -> Result<Vec<Vec<usize>>> {
-        let pop_rate = match &opts.pop_rate {
-            Some(p) => p.clone(),
-            None => {
-                self.get_pop_rate(opts.square_width, opts.gauss_sigma, opts.raster_bin_size_ms)?
-            }
-        };
-        let acc = match &opts.pop_rate_acc {
-            Some(p) => p.clone(),
-            None => self.get_pop_rate(
-                opts.acc_square_width,
-                opts.acc_gauss_sigma,
-                opts.raster_bin_size_ms,
-            )?,
-        };
+        let (pop_rate, acc) = self.burst_rates(opts)?;
         thr_values
             .iter()
             .map(|&thr| {
