@@ -62,13 +62,10 @@ impl SignalData {
         self.dtype
     }
 
-    /// Samples `samples` of `channels` as a `samples × channels` chunk in the stored dtype.
+    /// Samples `samples` of `channels` as a `samples × channels` chunk in the stored dtype
+    /// (owned, so of any lifetime).
     /// Out-of-range samples or channels are [`Error::OutOfRange`].
-    pub fn read(
-        &self,
-        samples: Range<u64>,
-        channels: &ChannelIndexes,
-    ) -> Result<RawChunk<'static>> {
+    pub fn read<'a>(&self, samples: Range<u64>, channels: &ChannelIndexes) -> Result<RawChunk<'a>> {
         let (lo, hi, list) = match channels {
             ChannelIndexes::Range(r) => (r.start, r.end, None),
             ChannelIndexes::List(l) => {
@@ -98,7 +95,7 @@ impl SignalData {
 }
 
 /// Reshapes a 1-D or 2-D array to 2-D (1-D becomes one column).
-fn to_2d(a: RawArray<'static, IxDyn>, ds: &Dataset) -> Result<RawChunk<'static>> {
+fn to_2d<'a>(a: RawArray<'static, IxDyn>, ds: &Dataset) -> Result<RawChunk<'a>> {
     let bad = |e: ndarray::ShapeError| ds.corrupt(e);
     rawio_core::dispatch_raw!(a, x => {
         let x = x.into_owned();
