@@ -52,21 +52,21 @@
 //! * pynapple: [`IntervalSet`], and `.npz` files of `Ts` / `TsGroup` / `IntervalSet`
 //!   ([`read_npz`], [`write_tsgroup`], [`SpikeData::write_npz`], [`SpikeData::read_npz`]).
 //! * Loaders (SpikeLab's `load_spikedata_from_*`): [`SpikeData::from_nwb`] (feature `nwb`),
-//!   [`SpikeData::from_hdf5`] (feature `nwb`: SpikeLab's four generic HDF5 layouts),
+//!   [`SpikeData::from_hdf5`] (feature `hdf5`: SpikeLab's four generic HDF5 layouts),
 //!   [`SpikeData::from_kilosort`] (feature `phy`).
 //!
 //! # Loaders and cargo features
 //!
-//! Both features are on by default. `default-features = false` keeps the dependency tree to
+//! All three features are on by default. `default-features = false` keeps the dependency tree to
 //! `rawio-core`, `ndarray`, `serde_json` and `thiserror` (every `SpikeData` method,
 //! [`SpikeData::from_rawio`] and the pynapple `.npz` files stay available).
 //!
-//! * `nwb` (→ `rawio-nwb`, pure-Rust HDF5): [`SpikeData::from_nwb`] and
-//!   [`SpikeData::from_hdf5`].
+//! * `hdf5` (→ `rawio-hdf5`, pure-Rust HDF5, no format crate): [`SpikeData::from_hdf5`].
+//! * `nwb` (→ `rawio-nwb`): [`SpikeData::from_nwb`].
 //! * `phy` (→ `rawio-phy`): [`SpikeData::from_kilosort`].
 //!
 //! ```no_run
-//! # #[cfg(all(feature = "nwb", feature = "phy"))]
+//! # #[cfg(all(feature = "hdf5", feature = "nwb", feature = "phy"))]
 //! # fn main() -> spikedata::Result<()> {
 //! use spikedata::{Hdf5Layout, Hdf5Options, KilosortOptions, NwbOptions, SpikeData, TimeUnit};
 //!
@@ -87,7 +87,7 @@
 //! let h5 = SpikeData::from_hdf5("spikes.h5", &Hdf5Options::new(layout))?;
 //! # let _ = (ks, h5);
 //! # Ok(()) }
-//! # #[cfg(not(all(feature = "nwb", feature = "phy")))]
+//! # #[cfg(not(all(feature = "hdf5", feature = "nwb", feature = "phy")))]
 //! # fn main() {}
 //! ```
 //!
@@ -163,7 +163,7 @@ pub use error::{Result, SpikeDataError};
 pub use from_rawio::{FromRawioOptions, UnitSelection};
 pub use interval::IntervalSet;
 pub use loaders::TimeUnit;
-#[cfg(feature = "nwb")]
+#[cfg(feature = "hdf5")]
 pub use loaders::hdf5::{Hdf5Layout, Hdf5Options, Hdf5Raw};
 #[cfg(feature = "phy")]
 pub use loaders::kilosort::KilosortOptions;
