@@ -1,5 +1,5 @@
 //! [`NwbReader`]: an NWB 2.x file as a [`RawIO`] (1 block, 1 segment). Opening is the
-//! pipeline of [`crate::open`].
+//! pipeline of the `open` module.
 
 use crate::open;
 use ndarray::{Array1, Array3, ArrayView1, IxDyn};
@@ -68,7 +68,7 @@ impl std::fmt::Debug for NwbReader {
 impl NwbReader {
     /// Opens an NWB 2.x (or SpikeLab "bare units") HDF5 file: open the HDF5 file and walk
     /// it, find the NWB model, index the streams, units and event channels, assemble the
-    /// header (see [`crate::open`]'s steps).
+    /// header (see "Opening, step by step" in the crate documentation).
     pub fn open(path: impl AsRef<Path>) -> Result<NwbReader> {
         let h = open::open_file(path.as_ref())?;
         let model = crate::model::Model::read(&h)?;
