@@ -213,9 +213,9 @@ impl Dataset {
         Ok(self.read_raw()?.to_f64().into_iter().collect())
     }
 
-    /// The whole integer (bool, enum) dataset as i64, exactly; floating-point datasets and
-    /// u64 values above `i64::MAX` fail.
-    pub fn read_i64(&self) -> Result<Vec<i64>> {
+    /// The whole integer dataset converted exactly to `T`; floating-point datasets and
+    /// values `T` cannot hold fail (`what` describes them).
+    fn read_integers<T: TryFrom<i128>>(&self, what: &str) -> Result<Vec<T>> {
         let a = self.read_raw()?;
         if a.dtype().is_float() {
             return Err(self.corrupt(format!("expected integers, found {}", a.dtype())));
@@ -224,25 +224,21 @@ impl Dataset {
             .iter()
             .map(|&v| {
                 let w = v.to_i128();
-                i64::try_from(w).map_err(|_| self.corrupt(format!("value {w} exceeds i64")))
+                T::try_from(w).map_err(|_| self.corrupt(format!("{what} {w}")))
             })
-            .collect::<Result<Vec<i64>>>())
+            .collect::<Result<Vec<T>>>())
+    }
+
+    /// The whole integer (bool, enum) dataset as i64, exactly; floating-point datasets and
+    /// u64 values above `i64::MAX` fail.
+    pub fn read_i64(&self) -> Result<Vec<i64>> {
+        self.read_integers("value exceeding i64:")
     }
 
     /// The whole integer dataset as u64 (indexes); floating-point datasets and negative
     /// values fail.
     pub fn read_u64(&self) -> Result<Vec<u64>> {
-        let a = self.read_raw()?;
-        if a.dtype().is_float() {
-            return Err(self.corrupt(format!("expected integers, found {}", a.dtype())));
-        }
-        rawio_core::dispatch_raw!(&a, x => x
-            .iter()
-            .map(|&v| {
-                let w = v.to_i128();
-                u64::try_from(w).map_err(|_| self.corrupt(format!("negative index {w}")))
-            })
-            .collect::<Result<Vec<u64>>>())
+        self.read_integers("negative index")
     }
 
     /// [`Dataset::read_f64`] with the shape.

@@ -234,6 +234,15 @@ struct Common {
     raw: Option<RawSignal>,
 }
 
+impl Common {
+    /// `sd` with the metadata and the raw signal.
+    fn attach(self, mut sd: SpikeData) -> SpikeData {
+        sd.metadata = self.meta;
+        sd.raw = self.raw;
+        sd
+    }
+}
+
 impl SpikeData {
     /// Loads spikes from a generic HDF5 file in one of SpikeLab's four layouts
     /// (`load_spikedata_from_hdf5`): see [`Hdf5Layout`].
@@ -333,7 +342,7 @@ fn load_raster(
             ),
         );
     }
-    let mut sd = SpikeData::from_raster(
+    let sd = SpikeData::from_raster(
         &counts,
         bin_size_ms,
         Options {
@@ -342,9 +351,7 @@ fn load_raster(
             ..Options::default()
         },
     )?;
-    sd.metadata = c.meta;
-    sd.raw = c.raw;
-    Ok(sd)
+    Ok(c.attach(sd))
 }
 
 /// The group-per-unit layout: one dataset per unit, in natural key order.
@@ -412,7 +419,7 @@ fn load_paired(
             );
         }
     }
-    let mut sd = SpikeData::from_idces_times(
+    let sd = SpikeData::from_idces_times(
         &ids,
         &t,
         Options {
@@ -421,9 +428,7 @@ fn load_paired(
             ..Options::default()
         },
     )?;
-    sd.metadata = c.meta;
-    sd.raw = c.raw;
-    Ok(sd)
+    Ok(c.attach(sd))
 }
 
 fn build(trains: Vec<Vec<f64>>, c: Common) -> Result<SpikeData> {
