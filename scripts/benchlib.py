@@ -53,19 +53,31 @@ def size_mb(path):
     return os.path.getsize(path) / 1e6
 
 
+GNU_TIME = "/usr/bin/time"
+
+
 def measure(cmd, repeat=3, env=None):
     """Runs cmd `repeat` times (stdout discarded); returns (best wall seconds, peak RSS MiB of
-    the run with the best time). Raises on a non-zero exit."""
+    the run with the best time). Raises on a non-zero exit.
+
+    The peak RSS comes from GNU time (`/usr/bin/time -f %M`, Debian package `time`), whose own
+    small process forks the command: Linux carries a parent's high-water mark into a child it
+    spawns with vfork (exec keeps `signal->maxrss`), so ru_maxrss of a child spawned directly by
+    this Python process would include Python's own ~40 MiB."""
+    import tempfile
     best = None
     for _ in range(repeat):
-        t = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-        _, status, ru = os.wait4(p.pid, 0)
-        wall = time.perf_counter() - t
-        err = p.stderr.read().decode(errors="replace") if p.stderr else ""
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise RuntimeError(f"{cmd} failed: {err[-2000:]}")
-        rss = ru.ru_maxrss / 1024.0
+        with tempfile.NamedTemporaryFile("r") as rss_file:
+            full = cmd
+            if os.path.exists(GNU_TIME):
+                full = [GNU_TIME, "-q", "-f", "%M", "-o", rss_file.name] + list(cmd)
+            t = time.perf_counter()
+            p = subprocess.run(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+            wall = time.perf_counter() - t
+            if p.returncode != 0:
+                raise RuntimeError(f"{cmd} failed: {p.stderr.decode(errors='replace')[-2000:]}")
+            text = rss_file.read().strip().splitlines()
+            rss = float(text[-1]) / 1024.0 if text else float("nan")
         if best is None or wall < best[0]:
             best = (wall, rss)
     return best

@@ -323,3 +323,172 @@ if rw.is_dir():
             report[f.name] = {"error": f"{type(e).__name__}: {e}"}
     (rw / "pynapple_check.json").write_text(json.dumps(report, indent=1))
     print(json.dumps(report, indent=1))
+
+# ------------------------------------------------------------------------------------------
+# Issue 18: analyses (goldens_analyses.json). A separate generator keeps the draws above.
+# spikelab runs its numba kernels here (numba is installed with pynapple), as a user has.
+# ------------------------------------------------------------------------------------------
+
+from spikelab.spikedata.utils import get_sttc  # noqa: E402
+
+rng2 = np.random.default_rng(18)
+
+
+def mat(m):
+    m = np.asarray(getattr(m, "matrix", m), dtype=float)
+    return [fls(r) for r in m]
+
+
+def rd_json(rd):
+    return {"rates": mat(rd.inst_Frate_data), "times": fls(rd.times),
+            "neuron_attributes": rd.neuron_attributes}
+
+
+def curation_json(res):
+    sd_out, r = res
+    return {"trains": [fls(t) for t in sd_out.train], "metric": fls(r["metric"]),
+            "passed": [bool(x) for x in r["passed"]]}
+
+
+an = {}
+for name, (inp, sd) in cases.items():
+    st, end = sd.start_time, sd.start_time + sd.length
+    g = {}
+    g["sttc"] = [{"delt": d, "matrix": mat(sd.spike_time_tilings(d))} for d in (20.0, 5.0, 0.5)]
+    g["sttc_pair"] = [{"i": i, "j": j, "delt": d, "value": fl(sd.spike_time_tiling(i, j, d))}
+                      for i, j, d in [(0, 1, 20.0), (0, 5 % sd.N, 3.0), (1, 2, 50.0)]]
+    two = sd.subset([0, 1])
+    g["sttc_two_units"] = mat(two.spike_time_tilings(20.0))
+    events = [st + 10.0, st + 333.3, end - 1.0, st + 250.0, st - 100.0]
+    g["latencies"] = [{"times": fls(events), "window": w, "matrix": mat(sd.latencies(events, w))}
+                      for w in (100.0, 15.0)]
+    g["latencies_to_index"] = {"i": 1, "window": 50.0, "matrix": mat(sd.latencies_to_index(1, 50.0))}
+    g["pairwise_latencies"] = []
+    for w in (None, 50.0, 2.0):
+        m, s = sd.get_pairwise_latencies(window_ms=w)
+        g["pairwise_latencies"].append({"window": w, "mean": mat(m), "std": mat(s)})
+    g["ccg"] = []
+    for b, ml in [(1.0, 20.0), (5.0, 0.0), (2.5, 100000.0), (7.3, 30.0)]:
+        c, l = sd.get_pairwise_ccg(bin_size=b, max_lag=ml, n_jobs=1)
+        g["ccg"].append({"bin": b, "max_lag": ml, "corr": mat(c), "lag": mat(l)})
+    g["pop_rate"] = [
+        {"square": sq, "gauss": ga, "bin": b,
+         "result": attempt(lambda sq=sq, ga=ga, b=b: fls(sd.get_pop_rate(sq, ga, raster_bin_size_ms=b)))}
+        for sq, ga, b in [(20.0, 50.0, 1.0), (8.0, 8.0, 1.0), (0.0, 0.0, 1.0), (10.0, 20.0, 2.5),
+                          (20.0, 100.0, 1.0), (5.0, 0.0, 1.0), (0.0, 10.0, 1.0)]
+    ]
+    g["curate_min_spikes"] = curation_json(sd.curate_by_min_spikes(min_spikes=5))
+    g["curate_firing_rate"] = curation_json(sd.curate_by_firing_rate(min_rate_hz=10.0))
+    g["curate_isi_percent"] = curation_json(sd.curate_by_isi_violations(max_violation=0.01, threshold_ms=1.5))
+    g["curate_isi_hill"] = curation_json(sd.curate_by_isi_violations(
+        max_violation=0.5, threshold_ms=3.0, min_isi_ms=0.2, method="hill"))
+    loc = sd.unit_locations
+    g["unit_locations"] = None if loc is None else mat(loc)
+    el = sd.electrodes
+    g["electrodes"] = None if el is None else [int(x) for x in el]
+    g["neuron_to_channel_map"] = {str(k): v for k, v in sd.neuron_to_channel_map().items()}
+    g["channel_raster"] = attempt(lambda: mat(sd.channel_raster(7.3)))
+    times = np.arange(st, end, 5.0)
+    rd = sd.resampled_isi(times, sigma_ms=10.0)
+    g["rate_subset"] = rd_json(rd.subset([2, 0, 2], preserve_order=True))
+    g["rate_subset_sorted"] = rd_json(rd.subset([2, 0]))
+    g["rate_subtime"] = rd_json(rd.subtime(st + 100.0, st + 300.0))
+    g["rate_subtime_open"] = rd_json(rd.subtime(st + 402.5, None))
+    g["rate_subtime_by_index"] = rd_json(rd.subtime_by_index(-10, -2))
+    an[name] = g
+
+# A network with population bursts: 20 units, 2 Hz background, a burst every ~700 ms.
+L_b = 6000.0
+burst_centres = np.arange(400.0, L_b - 300.0, 700.0) + rng2.uniform(-50, 50, 8)
+trains_b = []
+for u in range(20):
+    bg = list(rng2.uniform(0, L_b, rng2.poisson(2.0 * L_b / 1000.0)))
+    bursts = [c + rng2.normal(0, 15.0) for c in burst_centres for _ in range(rng2.integers(0, 6))]
+    trains_b.append(sorted(t for t in bg + bursts if 0 <= t <= L_b))
+sd_b = SpikeData(trains_b, length=L_b)
+gb = {"trains": [fls(t) for t in trains_b], "length": L_b}
+gb["pop_rate"] = fls(sd_b.get_pop_rate(20, 100))
+gb["pop_rate_acc"] = fls(sd_b.get_pop_rate(8, 8))
+gb["bursts"] = []
+for thr, dist, mult, ptt in [(2.0, 100, 0.5, True), (1.5, 300, 0.3, True), (2.0, 100, 0.5, False),
+                             (4.0, 50, 0.9, True)]:
+    tb, ed, amp = sd_b.get_bursts(thr_burst=thr, min_burst_diff=dist,
+                                  burst_edge_mult_thresh=mult, peak_to_trough=ptt)
+    gb["bursts"].append({"thr": thr, "dist": dist, "mult": mult, "peak_to_trough": ptt,
+                         "tburst": fls(tb), "edges": mat(ed.reshape(-1, 2)), "peak_amp": fls(amp)})
+gb["burst_sensitivity"] = {"thr": [1.0, 2.0, 3.0], "dist": [50.0, 200.0, 700.9], "mult": 0.5,
+                           "counts": [ints(r) for r in sd_b.burst_sensitivity(
+                               [1.0, 2.0, 3.0], [50.0, 200.0, 700.9], 0.5)]}
+tb, ed, amp = sd_b.get_bursts(thr_burst=2.0, min_burst_diff=100, burst_edge_mult_thresh=0.5)
+fa = sd_b.get_frac_active(ed, 2, 0.5)
+gb["frac_active"] = {"edges": mat(ed), "min_spikes": 2, "backbone": 0.5,
+                     "per_unit": fls(fa[0]), "per_burst": fls(fa[1]), "backbone_units": ints(fa[2])}
+gb["frac_spikes_in_burst"] = fls(sd_b.get_frac_spikes_in_burst(ed))
+gb["frac_active_bin5"] = attempt(lambda: [fls(x) for x in sd_b.get_frac_active(ed / 5.0, 1, 0.3, bin_size=5.0)])
+gb["sttc"] = mat(sd_b.spike_time_tilings(10.0))
+an["bursts"] = gb
+
+# split_epochs
+sd_e = SpikeData([[10.0, 390.0, 400.0, 700.0], [], [999.0, 405.5]], length=1000.5,
+                 neuron_attributes=[{"epoch_templates": [[1.0], [2.0]], "id": i} for i in range(3)],
+                 metadata={"rec_chunks_ms": [[0.0, 400.0], [400.0, 1000.5]],
+                           "rec_chunk_names": ["a.raw.h5", "b.raw.h5"], "keep": 1})
+an["split_epochs"] = [sd_json(e) for e in sd_e.split_epochs()]
+
+(OUT / "goldens_analyses.json").write_text(json.dumps(an, indent=None, separators=(",", ":")))
+print("wrote", OUT / "goldens_analyses.json")
+
+# ------------------------------------------------------------------------------------------
+# Files the Rust exporters wrote (test `exporters_write_what_spikelab_reads`), read back by
+# spikelab's own loaders: rust_written/spikelab_check.json
+# ------------------------------------------------------------------------------------------
+
+from spikelab.data_loaders.data_loaders import (  # noqa: E402
+    load_spikedata_from_hdf5, load_spikedata_from_kilosort, load_spikedata_from_nwb)
+import h5py  # noqa: E402
+
+rw = OUT / "rust_written"
+exp = rw / "export"
+if exp.is_dir():
+    report = {}
+    loads = {
+        "ragged_s.h5": lambda p: load_spikedata_from_hdf5(
+            p, spike_times_dataset="spike_times", spike_times_index_dataset="spike_times_index",
+            spike_times_unit="s"),
+        "ragged_samples_raw.h5": lambda p: load_spikedata_from_hdf5(
+            p, spike_times_dataset="st", spike_times_index_dataset="sti", spike_times_unit="samples",
+            fs_Hz=30000.0, raw_dataset="raw", raw_time_dataset="raw_t", raw_time_unit="ms"),
+        "group_ms.h5": lambda p: load_spikedata_from_hdf5(p, group_per_unit="units", group_time_unit="ms"),
+        "paired_ms.h5": lambda p: load_spikedata_from_hdf5(
+            p, idces_dataset="idces", times_dataset="times", times_unit="ms"),
+        "raster.h5": lambda p: load_spikedata_from_hdf5(p, raster_dataset="raster", raster_bin_size_ms=2.5),
+        "units.nwb": lambda p: load_spikedata_from_nwb(p, prefer_pynwb=False),
+        "kilosort": lambda p: load_spikedata_from_kilosort(p, fs_Hz=30000.0),
+        "kilosort_ms": lambda p: load_spikedata_from_kilosort(p, fs_Hz=30000.0, time_unit="ms"),
+    }
+    for fname, load in loads.items():
+        p = exp / fname
+        if not p.exists():
+            continue
+        try:
+            s = load(str(p))
+            entry = {"trains": [fls(t) for t in s.train], "start_time": fl(s.start_time),
+                     "length": fl(s.length), "n": int(s.N)}
+            if s.neuron_attributes:
+                entry["electrodes"] = [a.get("electrode") for a in s.neuron_attributes]
+                entry["locations"] = [fls(a["location"]) if a.get("location") is not None else None
+                                      for a in s.neuron_attributes]
+            if getattr(s, "raw_data", None) is not None and s.raw_data.size:
+                entry["raw_data"] = mat(s.raw_data)
+                entry["raw_time"] = fls(s.raw_time)
+            if p.suffix in (".h5", ".nwb"):
+                with h5py.File(str(p), "r") as f:
+                    entry["attrs"] = {k: fl(v) for k, v in f.attrs.items()}
+                    names = []
+                    f.visit(names.append)
+                    entry["objects"] = sorted(names)
+            report[fname] = entry
+        except Exception as e:  # the Rust test fails on any error
+            report[fname] = {"error": f"{type(e).__name__}: {e}"}
+    (rw / "spikelab_check.json").write_text(json.dumps(report, indent=1))
+    print(json.dumps({k: sorted(v) for k, v in report.items()}, indent=1))

@@ -131,6 +131,7 @@ pub fn check_reader_with(reader: &dyn RawIO, opts: &CheckOptions) -> Report {
     read_events(reader, &mut r);
     signal_clocks(reader, &mut r);
     segment_bounds(reader, &mut r);
+    buffer_descriptions(reader, &mut r);
     invalid_arguments(reader, &mut r);
     two_threads(reader, &mut r);
     for (check, reason) in &opts.skip {
@@ -872,6 +873,100 @@ fn segment_bounds(reader: &dyn RawIO, r: &mut Report) {
             }
         }
     }
+}
+
+/// A buffer description must describe exactly what the reader returns: the first and last
+/// frames decoded from the file at the described offsets equal the chunk reads.
+fn buffer_descriptions(reader: &dyn RawIO, r: &mut Report) {
+    const CHECK: &str = "buffer_description";
+    let h = reader.header();
+    for k in 0..h.signal_streams.len() {
+        for (b, s) in segments(reader) {
+            let d = match reader.signal_buffer_description(b, s, k) {
+                Ok(Some(d)) => d,
+                Ok(None) => continue,
+                Err(e) => {
+                    r.fail(CHECK, format!("stream {k} seg {b}/{s}: {e}"));
+                    continue;
+                }
+            };
+            let n = d.shape[0];
+            for range in [0..n.min(64), n.saturating_sub(64)..n] {
+                let want = reader.analogsignal_chunk(
+                    b,
+                    s,
+                    k,
+                    Some(range.start),
+                    Some(range.end),
+                    &ChannelSelection::All,
+                );
+                let got = read_described(&d, range.clone());
+                match (want, got) {
+                    (Ok(w), Ok(g)) => {
+                        r.check(same_values(&w, &g), CHECK, || {
+                            format!("stream {k} seg {b}/{s}: frames {range:?} read from {} at the described offsets differ from the chunk read", d.file_path.display())
+                        });
+                    }
+                    (Err(e), _) => r.fail(CHECK, format!("stream {k} seg {b}/{s}: {e}")),
+                    (_, Err(e)) => r.fail(
+                        CHECK,
+                        format!("stream {k} seg {b}/{s}: {}: {e}", d.file_path.display()),
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// Frames `range` of the described buffer's stream columns, decoded from the file.
+fn read_described(
+    d: &rawio_core::BufferDescription,
+    range: std::ops::Range<u64>,
+) -> std::io::Result<RawChunk<'static>> {
+    use std::io::{Read, Seek, SeekFrom};
+    fn decode<T: rawio_core::Sample>(
+        bytes: &[u8],
+        frame: usize,
+        cols: std::ops::Range<usize>,
+    ) -> RawChunk<'static> {
+        let size = std::mem::size_of::<T>();
+        let rows = bytes.len() / (frame * size).max(1);
+        let a = ndarray::Array2::from_shape_fn((rows, cols.len()), |(i, c)| {
+            let at = (i * frame + cols.start + c) * size;
+            T::from_le_slice(&bytes[at..at + size])
+        });
+        RawChunk::new(a)
+    }
+    let bad = || std::io::Error::other("description out of range");
+    let size = d.dtype.size() as u64;
+    let frame_bytes = d.shape[1].checked_mul(size).ok_or_else(bad)?;
+    let start = d
+        .file_offset
+        .checked_add(range.start.checked_mul(frame_bytes).ok_or_else(bad)?)
+        .ok_or_else(bad)?;
+    let len = (range.end - range.start)
+        .checked_mul(frame_bytes)
+        .ok_or_else(bad)?;
+    let mut f = std::fs::File::open(&d.file_path)?;
+    f.seek(SeekFrom::Start(start))?;
+    let mut bytes = vec![0u8; usize::try_from(len).map_err(|_| bad())?];
+    f.read_exact(&mut bytes)?;
+    let frame = usize::try_from(d.shape[1]).map_err(|_| bad())?;
+    let cols = usize::try_from(d.columns.start).map_err(|_| bad())?
+        ..usize::try_from(d.columns.end).map_err(|_| bad())?;
+    use rawio_core::Dtype::*;
+    Ok(match d.dtype {
+        Int8 => decode::<i8>(&bytes, frame, cols),
+        Uint8 => decode::<u8>(&bytes, frame, cols),
+        Int16 => decode::<i16>(&bytes, frame, cols),
+        Uint16 => decode::<u16>(&bytes, frame, cols),
+        Int32 => decode::<i32>(&bytes, frame, cols),
+        Uint32 => decode::<u32>(&bytes, frame, cols),
+        Int64 => decode::<i64>(&bytes, frame, cols),
+        Uint64 => decode::<u64>(&bytes, frame, cols),
+        Float32 => decode::<f32>(&bytes, frame, cols),
+        Float64 => decode::<f64>(&bytes, frame, cols),
+    })
 }
 
 /// Out-of-range and unknown arguments must be errors.

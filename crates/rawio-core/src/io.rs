@@ -290,6 +290,18 @@ impl InterleavedLayout {
         (start, len)
     }
 
+    /// The [`crate::BufferDescription`] of every channel of this layout in `path` (`dtype` is
+    /// the stored little-endian type).
+    pub fn describe(&self, path: &Path, dtype: Dtype) -> crate::BufferDescription {
+        crate::BufferDescription {
+            file_path: path.to_path_buf(),
+            dtype,
+            file_offset: self.data_offset,
+            shape: [self.n_frames, self.n_channels],
+            columns: 0..self.n_channels,
+        }
+    }
+
     /// Drops the pages of frames `samples` from the process's resident set (see
     /// [`MappedFile::release`]): a reader's [`crate::RawIO::release_signal`].
     pub fn release(&self, file: &MappedFile, dtype: Dtype, samples: Range<u64>) {

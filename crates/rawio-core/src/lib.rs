@@ -59,7 +59,7 @@ pub use header::{
 };
 pub use io::{InterleavedLayout, LeReader, MappedFile, ShortRead};
 pub use npy::{NpyFile, NpyHeader, NpyRawHeader, header_bytes as npy_header_bytes};
-pub use rawio::{Events, RawIO, RawIOExt, SampleTimes, SignalChunks};
+pub use rawio::{BufferDescription, Events, RawIO, RawIOExt, SampleTimes, SignalChunks};
 pub use registry::{Confidence, Format};
 pub use selection::{ChannelIndexes, ChannelSelection, resolve_channels};
 pub use sums::ColumnSums;

@@ -58,6 +58,25 @@ impl Events<'_> {
 /// Per-sample times in seconds, borrowed from the file where it stores them as f64.
 pub type SampleTimes<'a> = CowArray<'a, f64, Ix1>;
 
+/// Where the samples of a stream segment lie in a file, as plain little-endian frames: what
+/// another language needs to map them without a copy (neo's "raw" buffer description, time
+/// axis 0, C order). Frame `i` (sample `i` of the segment) starts at
+/// `file_offset + i * shape[1] * dtype.size()`; the stream's channels are the frame's values
+/// `columns` (in stream order).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BufferDescription {
+    /// The file holding the samples.
+    pub file_path: std::path::PathBuf,
+    /// The stored sample type (little-endian).
+    pub dtype: crate::dtype::Dtype,
+    /// Byte offset of the segment's first frame.
+    pub file_offset: u64,
+    /// `[samples, values per frame]`.
+    pub shape: [u64; 2],
+    /// The values of each frame that are the stream's channels, in stream order.
+    pub columns: Range<u64>,
+}
+
 /// The reader side of a recording, in neo.rawio's model: blocks of segments holding signal
 /// streams, units (spike channels) and event channels. **Format crates implement this
 /// trait; users call [`RawIOExt`]** (in scope with `use rawio_core::prelude::*`), which every
@@ -109,6 +128,19 @@ pub trait RawIO: Send + Sync {
         samples: Range<u64>,
     ) -> Result<SampleTimes<'_>> {
         regular_times(self, block, seg, stream, samples)
+    }
+
+    /// Where the samples of `stream` in the segment lie in a file, when they are plain
+    /// little-endian frames of one file (see [`BufferDescription`]); `None` otherwise (the
+    /// default). Must describe exactly what `read_signal_chunk` returns.
+    fn read_buffer_description(
+        &self,
+        block: usize,
+        seg: usize,
+        stream: usize,
+    ) -> Option<BufferDescription> {
+        let _ = (block, seg, stream);
+        None
     }
 
     /// A hint that the caller is done with samples `samples` of `stream`: a reader backed by a
@@ -251,6 +283,34 @@ pub trait RawIOExt: RawIO {
     /// Sampling rate of `stream` in Hz (nominal for an explicit clock).
     fn signal_sampling_rate(&self, stream: usize) -> Result<f64> {
         stream_rate(self.header(), stream)
+    }
+
+    /// Where the samples of `stream` in the segment lie in a file, for zero-copy access from
+    /// other languages (`None` when they are not plain frames of one file: compressed, split
+    /// into blocks, big-endian...).
+    fn signal_buffer_description(
+        &self,
+        block: usize,
+        seg: usize,
+        stream: usize,
+    ) -> Result<Option<BufferDescription>> {
+        self.header().segment(block, seg)?;
+        let n = self.header().stream_channel_count(stream)?;
+        let size = self.read_signal_size(block, seg, stream)?;
+        let d = self.read_buffer_description(block, seg, stream);
+        if let Some(d) = &d
+            && (d.shape[0] != size
+                || d.columns.end - d.columns.start != n as u64
+                || d.columns.end > d.shape[1])
+        {
+            return Err(Error::invalid(format!(
+                "reader {} described a buffer of shape {:?} with columns {:?} for {size} samples of {n} channels",
+                self.format_id(),
+                d.shape,
+                d.columns
+            )));
+        }
+        Ok(d)
     }
 
     /// The sample clock of `stream` (see [`crate::clock`]).

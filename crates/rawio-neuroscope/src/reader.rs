@@ -766,6 +766,16 @@ impl RawIO for NeuroscopeReader {
         s.layout.read::<i16>(&s.file, FORMAT_ID, samples, channels)
     }
 
+    fn read_buffer_description(
+        &self,
+        _block: usize,
+        _seg: usize,
+        stream: usize,
+    ) -> Option<rawio_core::BufferDescription> {
+        let s = self.streams.get(stream)?;
+        Some(s.layout.describe(s.file.path(), rawio_core::Dtype::Int16))
+    }
+
     fn release_signal(&self, _block: usize, _seg: usize, stream: usize, samples: Range<u64>) {
         if let Some(s) = self.streams.get(stream) {
             s.layout.release(&s.file, rawio_core::Dtype::Int16, samples);

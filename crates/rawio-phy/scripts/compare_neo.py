@@ -7,8 +7,9 @@ Writes (once) a folder with 20 M spikes in 500 clusters, amplitudes, and a >= 40
 .dat (32 channels), then measures (wall time and peak RSS of each process, page-cached):
   * open + every unit's spike times: `rawio info` vs a Python child running neo's
     parse_header + every get_spike_timestamps (rawio's info opens and counts every unit);
-  * dump: `rawio dump --json` (every spike time, the raw .dat summed) vs `neo_dump.py phy`
-    (neo has no raw-data stream for Phy, so it reads less). Goal: >= 2.5x.
+  * dump: `rawio dump --json` vs `neo_dump.py phy` on a second folder with 1 M spikes over the
+    same .dat. rawio does more: it sums the raw .dat stream and extracts every spike's waveform
+    from it (neo exposes neither for Phy), so this ratio understates the speed-up. Goal: >= 2.5x.
 """
 import os
 import sys
@@ -57,6 +58,22 @@ def make():
     return d
 
 
+def make_small(big):
+    """1 M spikes (every 20th) over the big folder's raw .dat."""
+    d = os.path.join(benchlib.BENCH_DIR, "phy-1M")
+    done = os.path.join(d, ".complete")
+    if os.path.exists(done):
+        return d
+    os.makedirs(d, exist_ok=True)
+    for name in ["spike_times.npy", "spike_clusters.npy", "spike_templates.npy", "amplitudes.npy"]:
+        np.save(os.path.join(d, name), np.load(os.path.join(big, name))[::20])
+    with open(os.path.join(d, "params.py"), "w") as f:
+        f.write(f"dat_path = {os.path.join(big, 'raw.dat')!r}\nn_channels_dat = {N_CH}\n"
+                f"dtype = 'int16'\noffset = 0\nsample_rate = {RATE}\nhp_filtered = True\n")
+    open(done, "w").close()
+    return d
+
+
 def main():
     rawio = benchlib.build_cli()
     d = make()
@@ -66,9 +83,12 @@ def main():
     neo = benchlib.measure([py, "-c", NEO_SPIKES, d], repeat=1)
     benchlib.row("phy", "open + all spike times", d, ours, neo, "neo parse_header + spikes",
                  goal_ratio=2.5)
-    ours = benchlib.measure([rawio, "dump", d, "--json"])
-    neo = benchlib.measure([py, os.path.join(benchlib.ORACLE, "neo_dump.py"), "phy", d], repeat=1)
-    benchlib.row("phy", "dump --json", d, ours, neo, "neo_dump.py", goal_ratio=2.5)
+    small = make_small(d)
+    ours = benchlib.measure([rawio, "dump", small, "--json"], repeat=1)
+    neo = benchlib.measure([py, os.path.join(benchlib.ORACLE, "neo_dump.py"), "phy", small],
+                           repeat=1)
+    benchlib.row("phy", "dump --json (1 M spikes, rawio also reads waveforms)", d, ours, neo,
+                 "neo_dump.py", goal_ratio=2.5)
 
 
 if __name__ == "__main__":

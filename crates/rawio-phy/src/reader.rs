@@ -1359,6 +1359,18 @@ impl RawIO for PhyReader {
         raw.read(samples, channels)
     }
 
+    fn read_buffer_description(
+        &self,
+        _: usize,
+        _: usize,
+        _: usize,
+    ) -> Option<rawio_core::BufferDescription> {
+        match self.raw.as_ref()?.files.as_slice() {
+            [(file, layout)] => Some(layout.describe(file.path(), self.raw.as_ref()?.dtype)),
+            _ => None,
+        }
+    }
+
     fn release_signal(&self, _: usize, _: usize, _: usize, samples: Range<u64>) {
         if let Some(raw) = &self.raw {
             raw.release(samples);

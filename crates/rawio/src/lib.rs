@@ -14,7 +14,7 @@
 //! # Example
 //!
 //! ```no_run
-//! use rawio::{ChannelSelection, RawIO, RawIOExt, TimeWindow};
+//! use rawio::prelude::*;
 //!
 //! # fn main() -> rawio::Result<()> {
 //! let reader = rawio::open("recordings/session.xml")?; // or a .plx file, a Phy folder, ...

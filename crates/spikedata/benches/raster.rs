@@ -2,21 +2,12 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use spikedata::{Options, SpikeData};
+mod common;
+use spikedata::SpikeData;
 
 fn data() -> SpikeData {
-    // deterministic LCG: 1000 units × 10_000 spikes uniformly over 3.6e6 ms
-    let mut state = 0x1234_5678_9abc_def0u64;
-    let mut next = || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let trains = (0..1000)
-        .map(|_| (0..10_000).map(|_| next() * 3.6e6).collect())
-        .collect();
-    SpikeData::new(trains, Options::length(3.6e6)).unwrap()
+    // 1000 units × 10_000 spikes uniformly over 3.6e6 ms
+    common::data(1000, 10_000, 3.6e6)
 }
 
 fn bench(c: &mut Criterion) {

@@ -49,8 +49,27 @@
 //!   [`SpikeData::cv2_isi`], [`SpikeData::resampled_isi`], [`SpikeData::sliding_rate`].
 //! * Windows: [`SpikeData::frames`], [`SpikeData::align_to_events`] → [`SpikeSliceStack`];
 //!   [`SpikeData::align_to_events_rate`] (SpikeLab's `kind="rate"`) → [`RateSliceStack`].
+//! * Pairwise analyses: [`SpikeData::spike_time_tilings`] / [`SpikeData::spike_time_tiling`]
+//!   (STTC), [`SpikeData::latencies`], [`SpikeData::latencies_to_index`],
+//!   [`SpikeData::get_pairwise_latencies`], [`SpikeData::get_pairwise_ccg`].
+//! * Population analyses: [`SpikeData::get_pop_rate`], [`SpikeData::get_bursts`]
+//!   ([`BurstOptions`] → [`Bursts`]), [`SpikeData::burst_sensitivity`],
+//!   [`SpikeData::get_frac_active`], [`SpikeData::get_frac_spikes_in_burst`].
+//! * Curation: [`SpikeData::curate_by_min_spikes`], [`SpikeData::curate_by_firing_rate`],
+//!   [`SpikeData::curate_by_isi_violations`] (→ [`Curation`]).
+//! * Randomisation (seeded): [`SpikeData::spike_shuffle`],
+//!   [`SpikeData::spike_shuffle_stack`], [`SpikeData::subset_stack`].
+//! * Units and channels: [`SpikeData::unit_locations`], [`SpikeData::electrodes`],
+//!   [`SpikeData::neuron_to_channel_map`], [`SpikeData::channel_raster`],
+//!   [`SpikeData::split_epochs`].
+//! * [`RateData`]: [`RateData::subset`], [`RateData::subset_by`], [`RateData::subtime`],
+//!   [`RateData::subtime_by_index`].
 //! * pynapple: [`IntervalSet`], and `.npz` files of `Ts` / `TsGroup` / `IntervalSet`
-//!   ([`read_npz`], [`write_tsgroup`], [`SpikeData::write_npz`], [`SpikeData::read_npz`]).
+//!   ([`read_npz`], [`write_tsgroup`], [`SpikeData::write_npz`], [`SpikeData::read_npz`];
+//!   zip64 above 4 GiB; spikes restricted to the time support on reading, as pynapple).
+//! * Exporters (SpikeLab's `export_*`): [`SpikeData::to_hdf5`] (its four layouts,
+//!   [`Hdf5Style`], feature `hdf5-export`), [`SpikeData::to_nwb`] (SpikeLab's minimal
+//!   units layout, not a full NWB file), [`SpikeData::to_kilosort`] (+ `params.py`).
 //! * Loaders (SpikeLab's `load_spikedata_from_*`): [`SpikeData::from_nwb`] (feature `nwb`),
 //!   [`SpikeData::from_hdf5`] (feature `hdf5`: SpikeLab's four generic HDF5 layouts),
 //!   [`SpikeData::from_kilosort`] (feature `phy`).
@@ -64,6 +83,8 @@
 //! * `hdf5` (→ `rawio-hdf5`, pure-Rust HDF5, no format crate): [`SpikeData::from_hdf5`].
 //! * `nwb` (→ `rawio-nwb`): [`SpikeData::from_nwb`].
 //! * `phy` (→ `rawio-phy`): [`SpikeData::from_kilosort`].
+//! * `hdf5-export` (→ `hdf5-writer`, pure-Rust HDF5 encoder): [`SpikeData::to_hdf5`] and
+//!   [`SpikeData::to_nwb`].
 //!
 //! ```no_run
 //! # #[cfg(all(feature = "hdf5", feature = "nwb", feature = "phy"))]
@@ -142,24 +163,69 @@
 //! * **KiloSort length**: the raw `.dat` duration when it is found (spikelab: always the last
 //!   spike + ulp, which is also the fallback here).
 //! * spikelab's warnings are kept, word for word, in `metadata["loader_warnings"]`.
+//!
+//! The analyses and exporters reproduce spikelab 0.1.2 with its numba kernels (installed
+//! with pynapple) bit for bit, except where noted; `tests/analyses.rs`, `tests/exporters.rs`
+//! and `tests/edge_cases.rs` pin each point:
+//!
+//! * **Within a few ulps:** [`SpikeData::get_pop_rate`] (numpy's `convolve` sums with BLAS
+//!   `ddot`, in a CPU-dependent order) and so the burst amplitudes; the smoothed rates of
+//!   [`SpikeData::resampled_isi`] / [`SpikeData::sliding_rate`] (`exp`).
+//! * **Seeded draws** ([`SpikeData::spike_shuffle`], [`SpikeData::subset_stack`]): numpy's
+//!   PCG64 is not reproduced; the same seed gives the same result here on every platform,
+//!   and SpikeLab's invariants hold (per-unit and per-bin counts; distinct sorted units).
+//! * **`find_peaks` ties** ([`SpikeData::get_bursts`]): peaks of equal height are ranked in
+//!   a stable order (scipy's unstable sort may pick another one of equal height).
+//! * **STTC of a zero-length window** is an error (spikelab: `ZeroDivisionError` from numba
+//!   for N > 2, NaN for N <= 2).
+//! * **`resampled_isi` with a decreasing grid** is an error, as spikelab's `RateData`.
+//! * **`from_raster` with a negative count** is an error (spikelab silently drops it).
+//! * **Zero bins with spikes** (`sparse_raster`, `binned`, and what uses them) is an error;
+//!   spikelab builds a CSR matrix with column -1 that corrupts memory.
+//! * **npz zero-length window**: [`SpikeData::write_npz`] writes the window interval as it
+//!   is (also `start == end`); [`SpikeData::read_npz`] / [`read_npz`] restrict the spikes
+//!   to the normalised time support as `nap.load_file` does, so a zero-length window reads
+//!   back with no spikes on both sides (pynapple cannot hold a zero-length support).
+//! * **Exporters:** `to_kilosort` also writes `params.py` (phy needs it) and writes
+//!   `channel_map.npy` only for numeric electrodes; `to_hdf5`'s group style writes no group
+//!   for N = 0 (the pure-Rust writer makes groups from their datasets).
+//! * Not implemented: `compute_spike_trig_pop_rate` (scipy's Butterworth `filtfilt`),
+//!   `curate_by_snr` / `compute_waveform_metrics` / `get_waveform_traces` (waveform
+//!   extraction from the raw signal), `get_pairwise_latencies(return_distributions=True)`,
+//!   `RateData.frames` / `get_pairwise_fr_corr` / `get_manifold`, the slice stacks'
+//!   analysis methods, `curate_by_std_norm`, `curate_by_merge_duplicates`,
+//!   `compare_sorter`, `fit_gplvm`, plotting, and a real NWB 2 writer.
 #![forbid(unsafe_code)]
 // `!(x > 0.0)` is used on purpose: it rejects NaN along with the out-of-range values.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 mod core;
+mod curation;
 mod error;
+mod export;
+#[cfg(feature = "hdf5-export")]
+mod export_hdf5;
 mod from_rawio;
 mod interval;
 mod loaders;
 mod npz;
 mod numeric;
+mod pairwise;
+mod population;
 mod raster;
+mod rate;
 mod select;
+mod shuffle;
 mod stack;
 mod stats;
+mod units;
 
 pub use crate::core::{Attrs, Options, RawSignal, SpikeData};
+pub use curation::{Curation, IsiMethod};
 pub use error::{Result, SpikeDataError};
+pub use export::{ExportUnit, KilosortExport};
+#[cfg(feature = "hdf5-export")]
+pub use export_hdf5::{Hdf5Export, Hdf5Style};
 pub use from_rawio::{FromRawioOptions, UnitSelection};
 pub use interval::IntervalSet;
 pub use loaders::TimeUnit;
@@ -172,6 +238,7 @@ pub use loaders::nwb::NwbOptions;
 pub use npz::{
     NapObject, NpzNotes, Ts, TsGroup, read_npz, write_interval_set, write_ts, write_tsgroup,
 };
+pub use population::{BurstOptions, Bursts, FracActive};
 pub use raster::{RateUnit, SparseRaster};
 #[cfg(feature = "phy")]
 pub use rawio_phy::UnitFilter;

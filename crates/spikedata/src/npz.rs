@@ -13,36 +13,9 @@ use crate::interval::IntervalSet;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-// ---------------------------------------------------------------------------------------------
-// CRC-32 (IEEE), as zip needs
-// ---------------------------------------------------------------------------------------------
-
+/// CRC-32 (IEEE) of a zip member, with `crc32fast` (SIMD / slice-by-16).
 fn crc32(data: &[u8]) -> u32 {
-    const fn table() -> [u32; 256] {
-        let mut t = [0u32; 256];
-        let mut i = 0;
-        while i < 256 {
-            let mut c = i as u32;
-            let mut k = 0;
-            while k < 8 {
-                c = if c & 1 != 0 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-                k += 1;
-            }
-            t[i] = c;
-            i += 1;
-        }
-        t
-    }
-    static TABLE: [u32; 256] = table();
-    let mut c = 0xFFFF_FFFFu32;
-    for &b in data {
-        c = TABLE[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8);
-    }
-    c ^ 0xFFFF_FFFF
+    crc32fast::hash(data)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,67 +353,135 @@ fn npy_str(s: &str) -> Vec<u8> {
     npy_bytes(&format!("<U{}", chars.len()), &[1], &body)
 }
 
-/// Writes a STORED zip (what `np.savez` writes).
+/// Sizes and offsets from which [`write_zip_with`] switches to zip64 records (the
+/// classic fields hold at most `0xFFFF_FFFE`; `0xFFFF_FFFF` means "see the zip64 extra").
+const ZIP64_LIMIT: u64 = 0xFFFF_FFFF;
+
+/// Writes a STORED zip (what `np.savez` writes), in zip64 form where a member, an offset
+/// or the central directory passes 4 GiB.
 fn write_zip(path: &Path, members: &[(&str, Vec<u8>)]) -> Result<()> {
-    let too_big = || SpikeDataError::Unsupported("npz members larger than 4 GiB".into());
-    let mut out = Vec::new();
+    write_zip_with(path, members, ZIP64_LIMIT)
+}
+
+/// [`write_zip`] with the zip64 threshold as an argument (tests lower it to exercise the
+/// zip64 records on small files): a size or offset `>= zip64_at` is written in zip64 form.
+fn write_zip_with(path: &Path, members: &[(&str, Vec<u8>)], zip64_at: u64) -> Result<()> {
+    use std::io::Write;
+    let io = |source| SpikeDataError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let zip64_at = zip64_at.min(ZIP64_LIMIT);
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
     let mut central = Vec::new();
+    let mut offset: u64 = 0;
     for (name, data) in members {
         let fname = format!("{name}.npy");
+        let nlen = u16::try_from(fname.len())
+            .map_err(|_| SpikeDataError::invalid(format!("npz member name too long: {name}")))?;
         let crc = crc32(data);
-        let size = u32::try_from(data.len()).map_err(|_| too_big())?;
-        let offset = u32::try_from(out.len()).map_err(|_| too_big())?;
-        let nlen = fname.len() as u16;
-        // local header
-        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        out.extend_from_slice(&20u16.to_le_bytes()); // version needed
-        out.extend_from_slice(&0u16.to_le_bytes()); // flags
-        out.extend_from_slice(&0u16.to_le_bytes()); // method: stored
-        out.extend_from_slice(&0u16.to_le_bytes()); // time
-        out.extend_from_slice(&0x21u16.to_le_bytes()); // date 1980-01-01
-        out.extend_from_slice(&crc.to_le_bytes());
-        out.extend_from_slice(&size.to_le_bytes());
-        out.extend_from_slice(&size.to_le_bytes());
-        out.extend_from_slice(&nlen.to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes());
-        out.extend_from_slice(fname.as_bytes());
-        out.extend_from_slice(data);
-        // central entry
+        let size = data.len() as u64;
+        let big_size = size >= zip64_at;
+        let big_off = offset >= zip64_at;
+        let version: u16 = if big_size || big_off { 45 } else { 20 };
+        let clip = |v: u64, big: bool| if big { u32::MAX } else { v as u32 };
+        // local header: the zip64 extra holds both sizes when the member is large
+        let mut local = Vec::with_capacity(30 + fname.len() + 20);
+        local.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        local.extend_from_slice(&version.to_le_bytes());
+        local.extend_from_slice(&0u16.to_le_bytes()); // flags
+        local.extend_from_slice(&0u16.to_le_bytes()); // method: stored
+        local.extend_from_slice(&0u16.to_le_bytes()); // time
+        local.extend_from_slice(&0x21u16.to_le_bytes()); // date 1980-01-01
+        local.extend_from_slice(&crc.to_le_bytes());
+        local.extend_from_slice(&clip(size, big_size).to_le_bytes());
+        local.extend_from_slice(&clip(size, big_size).to_le_bytes());
+        local.extend_from_slice(&nlen.to_le_bytes());
+        local.extend_from_slice(&(if big_size { 20u16 } else { 0 }).to_le_bytes());
+        local.extend_from_slice(fname.as_bytes());
+        if big_size {
+            local.extend_from_slice(&1u16.to_le_bytes());
+            local.extend_from_slice(&16u16.to_le_bytes());
+            local.extend_from_slice(&size.to_le_bytes());
+            local.extend_from_slice(&size.to_le_bytes());
+        }
+        out.write_all(&local).map_err(io)?;
+        out.write_all(data).map_err(io)?;
+        // central entry: zip64 extra with the fields that overflow, in the order
+        // uncompressed size, compressed size, local header offset
+        let mut extra = Vec::new();
+        if big_size {
+            extra.extend_from_slice(&size.to_le_bytes());
+            extra.extend_from_slice(&size.to_le_bytes());
+        }
+        if big_off {
+            extra.extend_from_slice(&offset.to_le_bytes());
+        }
+        let elen = if extra.is_empty() { 0 } else { 4 + extra.len() };
         central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-        central.extend_from_slice(&20u16.to_le_bytes()); // made by
-        central.extend_from_slice(&20u16.to_le_bytes()); // needed
+        central.extend_from_slice(&version.to_le_bytes()); // made by
+        central.extend_from_slice(&version.to_le_bytes()); // needed
         central.extend_from_slice(&0u16.to_le_bytes());
         central.extend_from_slice(&0u16.to_le_bytes());
         central.extend_from_slice(&0u16.to_le_bytes());
         central.extend_from_slice(&0x21u16.to_le_bytes());
         central.extend_from_slice(&crc.to_le_bytes());
-        central.extend_from_slice(&size.to_le_bytes());
-        central.extend_from_slice(&size.to_le_bytes());
+        central.extend_from_slice(&clip(size, big_size).to_le_bytes());
+        central.extend_from_slice(&clip(size, big_size).to_le_bytes());
         central.extend_from_slice(&nlen.to_le_bytes());
-        central.extend_from_slice(&0u16.to_le_bytes()); // extra
+        central.extend_from_slice(&(elen as u16).to_le_bytes());
         central.extend_from_slice(&0u16.to_le_bytes()); // comment
         central.extend_from_slice(&0u16.to_le_bytes()); // disk
         central.extend_from_slice(&0u16.to_le_bytes()); // internal attrs
         central.extend_from_slice(&(0o644u32 << 16).to_le_bytes()); // external attrs
-        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(&clip(offset, big_off).to_le_bytes());
         central.extend_from_slice(fname.as_bytes());
+        if !extra.is_empty() {
+            central.extend_from_slice(&1u16.to_le_bytes());
+            central.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+            central.extend_from_slice(&extra);
+        }
+        offset += local.len() as u64 + size;
     }
-    let cd_off = u32::try_from(out.len()).map_err(|_| too_big())?;
-    let cd_size = u32::try_from(central.len()).map_err(|_| too_big())?;
-    out.extend_from_slice(&central);
-    let n = members.len() as u16;
-    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&n.to_le_bytes());
-    out.extend_from_slice(&n.to_le_bytes());
-    out.extend_from_slice(&cd_size.to_le_bytes());
-    out.extend_from_slice(&cd_off.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    std::fs::write(path, out).map_err(|source| SpikeDataError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    let cd_off = offset;
+    let cd_size = central.len() as u64;
+    let n = members.len() as u64;
+    out.write_all(&central).map_err(io)?;
+    let big_cd = cd_off >= zip64_at || cd_size >= zip64_at || n >= 0xFFFF;
+    if big_cd {
+        let rec_off = cd_off + cd_size;
+        // zip64 end of central directory record
+        let mut r = Vec::with_capacity(56 + 20);
+        r.extend_from_slice(&0x0606_4b50u32.to_le_bytes());
+        r.extend_from_slice(&44u64.to_le_bytes()); // size of the rest of the record
+        r.extend_from_slice(&45u16.to_le_bytes());
+        r.extend_from_slice(&45u16.to_le_bytes());
+        r.extend_from_slice(&0u32.to_le_bytes());
+        r.extend_from_slice(&0u32.to_le_bytes());
+        r.extend_from_slice(&n.to_le_bytes());
+        r.extend_from_slice(&n.to_le_bytes());
+        r.extend_from_slice(&cd_size.to_le_bytes());
+        r.extend_from_slice(&cd_off.to_le_bytes());
+        // locator
+        r.extend_from_slice(&0x0706_4b50u32.to_le_bytes());
+        r.extend_from_slice(&0u32.to_le_bytes());
+        r.extend_from_slice(&rec_off.to_le_bytes());
+        r.extend_from_slice(&1u32.to_le_bytes());
+        out.write_all(&r).map_err(io)?;
+    }
+    let mut e = Vec::with_capacity(22);
+    let n16 = if big_cd { 0xFFFF } else { n as u16 };
+    e.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    e.extend_from_slice(&0u16.to_le_bytes());
+    e.extend_from_slice(&0u16.to_le_bytes());
+    e.extend_from_slice(&n16.to_le_bytes());
+    e.extend_from_slice(&n16.to_le_bytes());
+    e.extend_from_slice(&(if big_cd { u32::MAX } else { cd_size as u32 }).to_le_bytes());
+    e.extend_from_slice(&(if big_cd { u32::MAX } else { cd_off as u32 }).to_le_bytes());
+    e.extend_from_slice(&0u16.to_le_bytes());
+    out.write_all(&e).map_err(io)?;
+    out.flush().map_err(io)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -510,8 +551,20 @@ fn take_i64(members: &[(String, NpyData)], key: &str) -> Option<Vec<i64>> {
 /// Reads a pynapple `.npz` file (`Ts`, `TsGroup` or `IntervalSet`; the type comes from the
 /// `type` member or, as pynapple, from the member names). Pickled members are skipped and
 /// listed in the returned notes.
+///
+/// As pynapple's `load_file`, the `start` / `end` members are normalised into an
+/// [`IntervalSet`] (a zero-length interval is dropped) and the timestamps of a `Ts` /
+/// `TsGroup` are **restricted to that time support** (both ends closed): spikes outside it,
+/// and every spike when the support is empty, are not returned.
 pub fn read_npz(path: impl AsRef<Path>) -> Result<(NapObject, NpzNotes)> {
-    let path = path.as_ref();
+    read_npz_raw(path.as_ref()).map(|(o, n, _)| (o, n))
+}
+
+/// The raw `start` / `end` members of a file, before normalisation.
+type RawSupport = (Vec<f64>, Vec<f64>);
+
+/// [`read_npz`], also returning the raw `start` / `end` members.
+fn read_npz_raw(path: &Path) -> Result<(NapObject, NpzNotes, RawSupport)> {
     let bytes = std::fs::read(path).map_err(|source| SpikeDataError::Io {
         path: path.to_path_buf(),
         source,
@@ -566,19 +619,18 @@ pub fn read_npz(path: impl AsRef<Path>) -> Result<(NapObject, NpzNotes)> {
         offset: 0,
         detail: format!("{ty} npz without a numeric {k:?} member"),
     };
-    let support = || -> Result<IntervalSet> {
-        let s = take_f64(&members, "start").ok_or_else(|| missing("start"))?;
-        let e = take_f64(&members, "end").ok_or_else(|| missing("end"))?;
-        IntervalSet::new(&s, &e)
-    };
+    let raw_start = take_f64(&members, "start").ok_or_else(|| missing("start"))?;
+    let raw_end = take_f64(&members, "end").ok_or_else(|| missing("end"))?;
+    let support = || IntervalSet::new(&raw_start, &raw_end);
     let obj = match ty.as_str() {
         "IntervalSet" => NapObject::IntervalSet(support()?),
         "Ts" => {
             let mut t = take_f64(&members, "t").ok_or_else(|| missing("t"))?;
             t.sort_by(f64::total_cmp);
+            let time_support = support()?;
             NapObject::Ts(Ts {
-                t,
-                time_support: support()?,
+                t: time_support.restrict(&t),
+                time_support,
             })
         }
         "TsGroup" => {
@@ -613,13 +665,15 @@ pub fn read_npz(path: impl AsRef<Path>) -> Result<(NapObject, NpzNotes)> {
                     ts[k].push(tv);
                 }
             }
+            let time_support = support()?;
             for v in &mut ts {
                 v.sort_by(f64::total_cmp);
+                *v = time_support.restrict(v);
             }
             NapObject::TsGroup(TsGroup {
                 keys,
                 ts,
-                time_support: support()?,
+                time_support,
             })
         }
         other => {
@@ -629,7 +683,7 @@ pub fn read_npz(path: impl AsRef<Path>) -> Result<(NapObject, NpzNotes)> {
             )));
         }
     };
-    Ok((obj, notes))
+    Ok((obj, notes, (raw_start, raw_end)))
 }
 
 fn io_path(path: &Path) -> PathBuf {
@@ -637,9 +691,27 @@ fn io_path(path: &Path) -> PathBuf {
 }
 
 /// Writes a `TsGroup` as pynapple's `TsGroup.save` does (`t` merged and sorted, `index`,
-/// `keys`, `start`, `end`, `type`; no `_metadata`).
+/// `keys`, `start`, `end`, `type`; no `_metadata`). The sorted trains are merged with a k-way
+/// merge (ties in key order); files above 4 GiB are written as zip64 (numpy reads them).
 pub fn write_tsgroup(path: impl AsRef<Path>, group: &TsGroup) -> Result<()> {
-    let path = path.as_ref();
+    write_tsgroup_support(
+        path.as_ref(),
+        group,
+        group.time_support.start(),
+        group.time_support.end(),
+        ZIP64_LIMIT,
+    )
+}
+
+/// [`write_tsgroup`] with the `start` / `end` members given (the raw window of a
+/// `SpikeData`, which may be a zero-length interval) and the zip64 threshold.
+fn write_tsgroup_support(
+    path: &Path,
+    group: &TsGroup,
+    start: &[f64],
+    end: &[f64],
+    zip64_at: u64,
+) -> Result<()> {
     if group.keys.len() != group.ts.len() {
         return Err(SpikeDataError::invalid(format!(
             "{}: {} keys for {} members",
@@ -648,25 +720,59 @@ pub fn write_tsgroup(path: impl AsRef<Path>, group: &TsGroup) -> Result<()> {
             group.ts.len()
         )));
     }
-    let mut pairs: Vec<(f64, i64)> = group
-        .keys
-        .iter()
-        .zip(&group.ts)
-        .flat_map(|(&k, t)| t.iter().map(move |&v| (v, k)))
-        .collect();
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let t: Vec<f64> = pairs.iter().map(|p| p.0).collect();
-    let index: Vec<i64> = pairs.iter().map(|p| p.1).collect();
-    write_zip(
+    let sorted_copy: Vec<Vec<f64>>;
+    let ts: &[Vec<f64>] = if group.ts.iter().all(|t| t.is_sorted_by(|a, b| a <= b)) {
+        &group.ts
+    } else {
+        sorted_copy = group
+            .ts
+            .iter()
+            .map(|t| {
+                let mut t = t.clone();
+                t.sort_by(f64::total_cmp);
+                t
+            })
+            .collect();
+        &sorted_copy
+    };
+    write_group_members(path, &group.keys, ts, 1.0, start, end, zip64_at)
+}
+
+/// The members of a `TsGroup` file: `trains[k]` (sorted) of key `keys[k]`, each time
+/// divided by `div` (1000 for ms → s; 1 leaves them as they are).
+fn write_group_members<T: AsRef<[f64]>>(
+    path: &Path,
+    keys: &[i64],
+    trains: &[T],
+    div: f64,
+    start: &[f64],
+    end: &[f64],
+    zip64_at: u64,
+) -> Result<()> {
+    let total: usize = trains.iter().map(|t| t.as_ref().len()).sum();
+    let mut t = rawio_core::npy_header_bytes("<f8", &[total as u64]);
+    let mut index = rawio_core::npy_header_bytes("<i8", &[total as u64]);
+    t.reserve(total.saturating_mul(8));
+    index.reserve(total.saturating_mul(8));
+    crate::core::merge_sorted(
+        trains,
+        |v| v / div,
+        |u, v| {
+            t.extend_from_slice(&v.to_le_bytes());
+            index.extend_from_slice(&keys.get(u).copied().unwrap_or(0).to_le_bytes());
+        },
+    );
+    write_zip_with(
         path,
         &[
             ("type", npy_str("TsGroup")),
-            ("t", npy_f64(&t)),
-            ("index", npy_i64(&index)),
-            ("keys", npy_i64(&group.keys)),
-            ("start", npy_f64(group.time_support.start())),
-            ("end", npy_f64(group.time_support.end())),
+            ("t", t),
+            ("index", index),
+            ("keys", npy_i64(keys)),
+            ("start", npy_f64(start)),
+            ("end", npy_f64(end)),
         ],
+        zip64_at,
     )
 }
 
@@ -700,6 +806,22 @@ impl SpikeData {
     /// when every unit has a distinct one, else the unit indexes; the time support is the
     /// window.
     pub fn to_tsgroup(&self) -> Result<TsGroup> {
+        let (keys, order) = self.tsgroup_keys();
+        Ok(TsGroup {
+            keys,
+            ts: order
+                .iter()
+                .map(|&i| self.trains[i].iter().map(|&t| t / 1000.0).collect())
+                .collect(),
+            time_support: IntervalSet::new(
+                &[self.start_time / 1000.0],
+                &[self.end_time() / 1000.0],
+            )?,
+        })
+    }
+
+    /// The `TsGroup` keys (ascending) and the unit of each.
+    fn tsgroup_keys(&self) -> (Vec<i64>, Vec<usize>) {
         let ids: Option<Vec<i64>> = self.unit_attrs.as_ref().and_then(|a| {
             a.iter()
                 .map(|m| match m.get("unit_id") {
@@ -724,17 +846,7 @@ impl SpikeData {
         };
         let mut order: Vec<usize> = (0..keys.len()).collect();
         order.sort_by_key(|&i| keys[i]);
-        Ok(TsGroup {
-            keys: order.iter().map(|&i| keys[i]).collect(),
-            ts: order
-                .iter()
-                .map(|&i| self.trains[i].iter().map(|&t| t / 1000.0).collect())
-                .collect(),
-            time_support: IntervalSet::new(
-                &[self.start_time / 1000.0],
-                &[self.end_time() / 1000.0],
-            )?,
-        })
+        (order.iter().map(|&i| keys[i]).collect(), order)
     }
 
     /// A `SpikeData` from a pynapple `TsGroup` (s → ms): one unit per key (attribute
@@ -797,25 +909,65 @@ impl SpikeData {
     }
 
     /// Writes the units as a pynapple `TsGroup` `.npz` (see [`SpikeData::to_tsgroup`]).
+    ///
+    /// The `start` / `end` members are the window `[start_time, end]` (s) as it is, also
+    /// when it has zero length (pynapple's `IntervalSet` would drop such an interval; then
+    /// `nap.load_file`, like [`SpikeData::read_npz`], restricts every spike away, as pynapple
+    /// does with any `TsGroup` whose time support is empty). Files above 4 GiB are zip64.
     pub fn write_npz(&self, path: impl AsRef<Path>) -> Result<()> {
-        write_tsgroup(path, &self.to_tsgroup()?)
+        self.write_npz_with(path.as_ref(), ZIP64_LIMIT)
     }
 
-    /// Reads a pynapple `TsGroup` `.npz` (see [`SpikeData::from_tsgroup`]).
+    fn write_npz_with(&self, path: &Path, zip64_at: u64) -> Result<()> {
+        // the trains in key order, divided by 1000 as they are merged (no copy in seconds)
+        let (keys, order) = self.tsgroup_keys();
+        let trains: Vec<&[f64]> = order.iter().map(|&i| self.trains[i].as_slice()).collect();
+        write_group_members(
+            path,
+            &keys,
+            &trains,
+            1000.0,
+            &[self.start_time / 1000.0],
+            &[self.end_time() / 1000.0],
+            zip64_at,
+        )
+    }
+
+    /// Reads a pynapple `TsGroup` (or `Ts`) `.npz` (see [`SpikeData::from_tsgroup`]), with
+    /// pynapple's `load_file` semantics: spikes outside the time support are dropped. When
+    /// the normalised support is empty (a zero-length window) the result has no spikes and
+    /// its window is the file's raw `[start, end]` interval.
     pub fn read_npz(path: impl AsRef<Path>) -> Result<SpikeData> {
         let path = path.as_ref();
-        match read_npz(path)?.0 {
-            NapObject::TsGroup(g) => SpikeData::from_tsgroup(&g),
-            NapObject::Ts(ts) => SpikeData::from_tsgroup(&TsGroup {
+        let (obj, _, (raw_start, raw_end)) = read_npz_raw(path)?;
+        let group = match obj {
+            NapObject::TsGroup(g) => g,
+            NapObject::Ts(ts) => TsGroup {
                 keys: vec![0],
                 ts: vec![ts.t],
                 time_support: ts.time_support,
-            }),
-            NapObject::IntervalSet(_) => Err(SpikeDataError::invalid(format!(
-                "{}: an IntervalSet has no spikes",
-                path.display()
-            ))),
+            },
+            NapObject::IntervalSet(_) => {
+                return Err(SpikeDataError::invalid(format!(
+                    "{}: an IntervalSet has no spikes",
+                    path.display()
+                )));
+            }
+        };
+        let mut sd = SpikeData::from_tsgroup(&group)?;
+        if group.time_support.is_empty()
+            && let (Some(&s), Some(&e)) = (raw_start.first(), raw_end.last())
+            && s.is_finite()
+            && e >= s
+            && (e - s) * 1000.0 < f64::INFINITY
+        {
+            sd.start_time = s * 1000.0;
+            sd.length = e * 1000.0 - sd.start_time;
+            if !(sd.length >= 0.0) {
+                sd.length = 0.0;
+            }
         }
+        Ok(sd)
     }
 }
 
@@ -837,5 +989,83 @@ mod tests {
         assert_eq!(shape, vec![2]);
         let (d, _) = parse_npy(&npy_str("TsGroup"), "x", Path::new("x"), 0).unwrap();
         assert_eq!(d, NpyData::Str(vec!["TsGroup".into()]));
+    }
+}
+
+#[cfg(test)]
+mod zip64_tests {
+    use super::*;
+
+    fn fixtures() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/spikedata/rust_written")
+    }
+
+    /// The zip64 records (member sizes, local offsets, central directory) written with the
+    /// threshold lowered to 0, so every field takes the zip64 path on a small file; read
+    /// back here and by numpy / pynapple (`zip64_tsgroup.npz`, checked by the golden script).
+    #[test]
+    fn zip64_records_round_trip() {
+        let sd = SpikeData::new(
+            vec![vec![1.0, 250.0, 900.5], vec![], vec![0.0, 250.0, 1000.0]],
+            Options::length(1000.0),
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("z.npz");
+        sd.write_npz_with(&p, 0).unwrap();
+        let bytes = std::fs::read(&p).unwrap();
+        // zip64 end-of-central-directory record and locator, and 0xFFFF entry count
+        assert!(bytes.windows(4).any(|w| w == 0x0606_4b50u32.to_le_bytes()));
+        assert!(bytes.windows(4).any(|w| w == 0x0706_4b50u32.to_le_bytes()));
+        let eocd = &bytes[bytes.len() - 22..];
+        assert_eq!(&eocd[8..10], &[0xFF, 0xFF]);
+        assert_eq!(&eocd[12..20], &[0xFF; 8]);
+        let back = SpikeData::read_npz(&p).unwrap();
+        assert_eq!(back.trains(), sd.trains());
+        assert_eq!((back.start_time(), back.length()), (0.0, 1000.0));
+        // the classic form below the threshold is unchanged
+        let q = dir.path().join("c.npz");
+        sd.write_npz(&q).unwrap();
+        let classic = std::fs::read(&q).unwrap();
+        assert!(
+            !classic
+                .windows(4)
+                .any(|w| w == 0x0606_4b50u32.to_le_bytes())
+        );
+        assert_eq!(SpikeData::read_npz(&q).unwrap(), back);
+
+        let fixture = fixtures().join("zip64_tsgroup.npz");
+        if std::env::var_os("SPIKEDATA_WRITE_FIXTURES").is_some() {
+            std::fs::write(&fixture, &bytes).unwrap();
+        }
+        assert_eq!(
+            std::fs::read(&fixture).unwrap(),
+            bytes,
+            "zip64_tsgroup.npz changed: rerun the golden script"
+        );
+    }
+
+    #[test]
+    fn merge_keeps_key_order_on_ties() {
+        let g = TsGroup {
+            keys: vec![4, 9],
+            ts: vec![vec![0.5, 1.0], vec![0.5, 0.75, 1.0]],
+            time_support: IntervalSet::new(&[0.0], &[2.0]).unwrap(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.npz");
+        write_tsgroup(&p, &g).unwrap();
+        let bytes = std::fs::read(&p).unwrap();
+        let z = Bytes {
+            data: &bytes,
+            path: &p,
+        };
+        let members = read_zip(&z).unwrap();
+        let get = |n: &str| {
+            let (_, d) = members.iter().find(|(k, _)| k == n).unwrap();
+            parse_npy(d, n, &p, 0).unwrap().0
+        };
+        assert_eq!(get("t.npy"), NpyData::F64(vec![0.5, 0.5, 0.75, 1.0, 1.0]));
+        assert_eq!(get("index.npy"), NpyData::I64(vec![4, 9, 9, 4, 9]));
     }
 }

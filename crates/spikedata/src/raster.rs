@@ -77,21 +77,25 @@ impl SparseRaster {
 
     /// The dense `units × bins` matrix. Fails when it would not fit in memory addressing.
     pub fn to_dense(&self) -> Result<Array2<u32>> {
-        self.n_units
-            .checked_mul(self.n_bins)
-            .filter(|&n| n <= isize::MAX as usize / 4)
-            .ok_or_else(|| {
-                SpikeDataError::invalid(format!(
-                    "a dense {} × {} raster is too large; use sparse_raster",
-                    self.n_units, self.n_bins
-                ))
-            })?;
+        check_dense(self.n_units, self.n_bins)?;
         let mut out = Array2::<u32>::zeros((self.n_units, self.n_bins));
         for (u, b, c) in self.triplets() {
             out[[u, b]] = c;
         }
         Ok(out)
     }
+}
+
+/// Fails when a dense `rows × cols` `u32` matrix would not fit in memory addressing.
+pub(crate) fn check_dense(rows: usize, cols: usize) -> Result<()> {
+    rows.checked_mul(cols)
+        .filter(|&n| n <= isize::MAX as usize / 4)
+        .map(|_| ())
+        .ok_or_else(|| {
+            SpikeDataError::invalid(format!(
+                "a dense {rows} × {cols} raster is too large; use sparse_raster"
+            ))
+        })
 }
 
 /// SpikeLab's bin count: `int(ceil((length + time_offset) / bin_size))`.
@@ -105,17 +109,53 @@ fn n_bins(length: f64, time_offset: f64, bin_size: f64) -> Result<usize> {
     Ok(n as usize)
 }
 
-/// SpikeLab's bin of time `v`: `ceil((v + shift)/bin) - 1`, truncated to an integer, clipped
-/// to `[0, last]`.
+/// How to divide by the bin size: by an exact reciprocal product when the bin is a power of
+/// two (the product is then the correctly rounded quotient), else by a division.
+#[derive(Debug, Clone, Copy)]
+enum Scale {
+    Mul(f64),
+    Div(f64),
+}
+
+impl Scale {
+    fn of(bin_size: f64) -> Scale {
+        let inv = 1.0 / bin_size;
+        let pow2 = bin_size.is_normal() && bin_size.to_bits() & ((1u64 << 52) - 1) == 0;
+        if pow2 && inv.is_normal() {
+            Scale::Mul(inv)
+        } else {
+            Scale::Div(bin_size)
+        }
+    }
+}
+
+/// SpikeLab's bin of time `v`: `ceil((v + shift)/bin) - 1`, clipped to `[0, last]`.
+///
+/// The ceiling is taken on integers (`f64::ceil` is a libm call on baseline x86-64): for
+/// `0 < x < last + 1`, `ceil(x) = trunc(x) + (trunc(x) < x)`; `x <= 0` gives bin 0 and
+/// `x >= last + 1` the last bin, as the clip does.
+///
+/// `scale` is `Scale::of(bin_size)`: a power-of-two bin is applied as an exact product by
+/// its reciprocal (a division is several times slower than a product).
 #[inline]
-fn bin_of(v: f64, shift: f64, bin_size: f64, last: f64) -> usize {
-    let idx = ((v + shift) / bin_size).ceil() - 1.0;
-    idx.trunc().clamp(0.0, last) as usize
+fn bin_of(v: f64, shift: f64, scale: Scale, last: usize) -> usize {
+    let x = match scale {
+        Scale::Mul(inv) => (v + shift) * inv,
+        Scale::Div(bin) => (v + shift) / bin,
+    };
+    if !(x > 0.0) {
+        return 0;
+    }
+    if x >= last as f64 + 1.0 {
+        return last;
+    }
+    let t = x as usize;
+    (if (t as f64) < x { t + 1 } else { t }).saturating_sub(1)
 }
 
 impl SpikeData {
     /// Checks the arguments of [`SpikeData::sparse_raster`] and returns the bin count.
-    fn sparse_raster_bins(&self, bin_size: f64, time_offset: f64) -> Result<usize> {
+    pub(crate) fn sparse_raster_bins(&self, bin_size: f64, time_offset: f64) -> Result<usize> {
         if bin_size.is_nan() || bin_size <= 0.0 {
             return Err(SpikeDataError::invalid(format!(
                 "bin_size must be > 0, got {bin_size}."
@@ -145,6 +185,12 @@ impl SpikeData {
     /// to `start_time` (`bin = ceil((t - start_time + offset)/bin) - 1`), clipped to
     /// `[0, n_bins-1]` so a spike at exactly `start_time` lands in bin 0 and one at the very
     /// end in the last bin; `n_bins = ceil((length + time_offset)/bin_size)`.
+    ///
+    /// **Zero bins with spikes is an error** ([`SpikeDataError::InvalidArgument`]): a
+    /// zero-length window (or `time_offset = -length`) gives zero bins, and a spike has no
+    /// bin to go to. SpikeLab clips its bin index to `[0, -1]` and builds an invalid CSR
+    /// matrix (column `-1`) that corrupts memory when it is used (`binned` then aborts
+    /// the interpreter). Zero bins without spikes is an empty raster, as SpikeLab.
     pub fn sparse_raster(&self, bin_size: f64, time_offset: f64) -> Result<SparseRaster> {
         let nb = self.sparse_raster_bins(bin_size, time_offset)?;
         let n = self.trains.len();
@@ -153,20 +199,22 @@ impl SpikeData {
         let total = self.spike_count();
         let mut bins = Vec::with_capacity(total);
         let mut counts: Vec<u32> = Vec::with_capacity(total);
-        let last = nb.saturating_sub(1) as f64;
+        let last = nb.saturating_sub(1);
         let shift = -self.start_time + time_offset;
+        let scale = Scale::of(bin_size);
         for t in &self.trains {
-            let row_start = bins.len();
+            // trains are sorted, so bins are non-decreasing within a row
+            let mut prev = usize::MAX;
             for &v in t {
-                let b = bin_of(v, shift, bin_size, last);
-                // trains are sorted, so bins are non-decreasing within a row
-                if bins.len() > row_start && bins.last() == Some(&b) {
+                let b = bin_of(v, shift, scale, last);
+                if b == prev {
                     if let Some(c) = counts.last_mut() {
                         *c = c.saturating_add(1);
                     }
                 } else {
                     bins.push(b);
                     counts.push(1);
+                    prev = b;
                 }
             }
             indptr.push(bins.len());
@@ -187,7 +235,8 @@ impl SpikeData {
     }
 
     /// SpikeLab's `binned(bin_size)`: population spike count per bin (same bins as
-    /// [`SpikeData::sparse_raster`]).
+    /// [`SpikeData::sparse_raster`], counted straight into the bins without building the
+    /// raster). Zero bins with spikes is an error, as in [`SpikeData::sparse_raster`].
     pub fn binned(&self, bin_size: f64) -> Result<Vec<u64>> {
         if self.trains.is_empty() {
             let nb = if self.length > 0.0 {
@@ -197,7 +246,45 @@ impl SpikeData {
             };
             return Ok(vec![0; nb]);
         }
-        Ok(self.sparse_raster(bin_size, 0.0)?.column_sums())
+        let nb = self.sparse_raster_bins(bin_size, 0.0)?;
+        Ok(self.column_counts(nb, bin_size, 0.0))
+    }
+
+    /// The population count per bin of [`SpikeData::sparse_raster`]`(bin_size,
+    /// time_offset)` with `nb` bins (already checked).
+    ///
+    /// The bins are filled block by block (each train resumes where it stopped), so the
+    /// counters being written stay in cache however many units there are.
+    pub(crate) fn column_counts(&self, nb: usize, bin_size: f64, time_offset: f64) -> Vec<u64> {
+        const BLOCK: usize = 1 << 15;
+        let mut out = vec![0u64; nb];
+        let last = nb.saturating_sub(1);
+        let shift = -self.start_time + time_offset;
+        let scale = Scale::of(bin_size);
+        let mut cursor = vec![0usize; self.trains.len()];
+        let mut block = vec![0u64; BLOCK.min(nb)];
+        let mut lo = 0;
+        while lo < nb {
+            let hi = (lo + BLOCK).min(nb);
+            for (t, k) in self.trains.iter().zip(cursor.iter_mut()) {
+                while let Some(&v) = t.get(*k) {
+                    let b = bin_of(v, shift, scale, last);
+                    if b >= hi {
+                        break;
+                    }
+                    // b >= lo: bins are non-decreasing along a sorted train
+                    if let Some(c) = block.get_mut(b.wrapping_sub(lo)) {
+                        *c += 1;
+                    }
+                    *k += 1;
+                }
+            }
+            for (o, c) in out[lo..hi].iter_mut().zip(block.iter_mut()) {
+                *o = std::mem::take(c);
+            }
+            lo = hi;
+        }
+        out
     }
 
     /// SpikeLab's `binned_meanrate(bin_size, unit)`: `binned / N / bin_size` (kHz), ×1e3 for

@@ -30,6 +30,22 @@ pub enum Step {
 
 const MS_PER_S: f64 = 1000.0;
 
+/// SpikeLab's `RateData` checks on a time axis: finite and non-decreasing.
+pub(crate) fn check_rate_times(times: &[f64]) -> Result<()> {
+    if times.iter().any(|t| !t.is_finite()) {
+        return Err(SpikeDataError::invalid(
+            "times must be all-finite (no NaN or inf). Got at least one non-finite entry.",
+        ));
+    }
+    if times.windows(2).any(|w| !(w[1] - w[0] >= 0.0)) {
+        return Err(SpikeDataError::invalid(
+            "times must be monotonically non-decreasing. Sort the array (and the matching \
+             columns of inst_Frate_data) before constructing RateData.",
+        ));
+    }
+    Ok(())
+}
+
 /// SpikeLab's `_resampled_isi(spikes, times, sigma_ms)` for one train.
 fn resampled_isi_one(spikes: &[f64], times: &[f64], sigma_ms: f64) -> Result<Vec<f64>> {
     if times.is_empty() {
@@ -193,7 +209,12 @@ impl SpikeData {
 
     /// SpikeLab's `resampled_isi(times, sigma_ms)`: the inverse ISI (Hz) of each unit held
     /// between spikes on the uniform grid `times`, then Gaussian-smoothed with `sigma_ms`.
+    ///
+    /// `times` must be finite and non-decreasing (SpikeLab's `RateData` check, which it
+    /// applies after computing the rates): a decreasing grid is an error, whatever the
+    /// spikes.
     pub fn resampled_isi(&self, times: &[f64], sigma_ms: f64) -> Result<RateData> {
+        check_rate_times(times)?;
         let n = self.trains.len();
         let mut rates = Array2::zeros((n, times.len()));
         for (i, t) in self.trains.iter().enumerate() {
@@ -269,17 +290,10 @@ impl SpikeData {
                 continue;
             }
             // np.histogram: [e_k, e_k+1) except the last bin, which is closed
-            let cum: Vec<usize> = edges
-                .iter()
-                .enumerate()
-                .map(|(k, &e)| {
-                    if k == nb {
-                        ts.partition_point(|&v| v <= e)
-                    } else {
-                        ts.partition_point(|&v| v < e)
-                    }
-                })
-                .collect();
+            let mut cum = crate::pairwise::partition_points(ts, &edges);
+            if let (Some(c), Some(&e)) = (cum.last_mut(), edges.last()) {
+                *c = ts.partition_point(|&v| v <= e);
+            }
             for k in 0..nb {
                 rates[[i, k]] = cum[k + 1].saturating_sub(cum[k]) as f64;
             }

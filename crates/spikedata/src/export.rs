@@ -1,0 +1,185 @@
+//! SpikeLab's KiloSort/Phy exporter (`to_kilosort`) and the time conversions the exporters
+//! share (`times_from_ms`).
+
+use crate::core::SpikeData;
+use crate::error::{Result, SpikeDataError};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The unit of exported times (SpikeLab's `TimeUnit` of the exporters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExportUnit {
+    /// Seconds, `float64` (`ms / 1e3`).
+    Seconds,
+    /// Milliseconds, `float64` (as stored).
+    #[default]
+    Milliseconds,
+    /// Sample indexes, `int64`: `rint(ms · (fs / 1e3))` (needs a sample rate).
+    Samples,
+}
+
+/// Exported times: floats, or integer sample indexes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Times {
+    F64(Vec<f64>),
+    I64(Vec<i64>),
+}
+
+/// SpikeLab's `times_from_ms(times, unit, fs_Hz)`.
+pub(crate) fn times_from_ms(ms: &[f64], unit: ExportUnit, fs_hz: Option<f64>) -> Result<Times> {
+    Ok(match unit {
+        ExportUnit::Milliseconds => Times::F64(ms.to_vec()),
+        ExportUnit::Seconds => Times::F64(ms.iter().map(|t| t / 1e3).collect()),
+        ExportUnit::Samples => {
+            let fs = check_fs(fs_hz)?;
+            let k = fs / 1e3;
+            Times::I64(
+                ms.iter()
+                    .map(|t| {
+                        let s = (t * k).round_ties_even();
+                        if s.is_finite() && s.abs() < 9.2e18 {
+                            Ok(s as i64)
+                        } else {
+                            Err(SpikeDataError::invalid(format!(
+                                "time {t} ms is out of range as a sample index"
+                            )))
+                        }
+                    })
+                    .collect::<Result<_>>()?,
+            )
+        }
+    })
+}
+
+pub(crate) fn check_fs(fs_hz: Option<f64>) -> Result<f64> {
+    match fs_hz {
+        Some(f) if f.is_finite() && f > 0.0 => Ok(f),
+        other => Err(SpikeDataError::invalid(format!(
+            "fs_Hz must be a positive finite number when unit='samples', got {other:?}."
+        ))),
+    }
+}
+
+/// The `.npy` bytes of a 1-D `int64` or `float64` array.
+pub(crate) fn npy_1d(t: &Times) -> Vec<u8> {
+    let (descr, n) = match t {
+        Times::F64(v) => ("<f8", v.len()),
+        Times::I64(v) => ("<i8", v.len()),
+    };
+    let mut out = rawio_core::npy_header_bytes(descr, &[n as u64]);
+    match t {
+        Times::F64(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        Times::I64(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+    }
+    out
+}
+
+/// Electrode values as numbers: all integers → `I64`, all numbers → `F64`, else `None`.
+pub(crate) fn electrode_numbers(values: &[Value]) -> Option<Times> {
+    if let Some(v) = values.iter().map(Value::as_i64).collect::<Option<Vec<_>>>() {
+        return Some(Times::I64(v));
+    }
+    values
+        .iter()
+        .map(Value::as_f64)
+        .collect::<Option<Vec<_>>>()
+        .map(Times::F64)
+}
+
+/// Arguments of [`SpikeData::to_kilosort`] (SpikeLab's `export_spikedata_to_kilosort`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KilosortExport {
+    /// Sample rate in Hz (required, positive).
+    pub fs_hz: f64,
+    /// Unit of `spike_times.npy` (default: samples, as KiloSort).
+    pub time_unit: ExportUnit,
+    /// Cluster id of each unit (default `0..N`).
+    pub cluster_ids: Option<Vec<i64>>,
+    /// File name of the spike times (default `spike_times.npy`).
+    pub spike_times_file: String,
+    /// File name of the spike clusters (default `spike_clusters.npy`).
+    pub spike_clusters_file: String,
+}
+
+impl KilosortExport {
+    /// SpikeLab's defaults at `fs_hz`.
+    pub fn new(fs_hz: f64) -> Self {
+        KilosortExport {
+            fs_hz,
+            time_unit: ExportUnit::Samples,
+            cluster_ids: None,
+            spike_times_file: "spike_times.npy".into(),
+            spike_clusters_file: "spike_clusters.npy".into(),
+        }
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|source| SpikeDataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+impl SpikeData {
+    /// SpikeLab's `to_kilosort(folder, fs_Hz, ...)`: `spike_times.npy` (`int64` samples
+    /// `rint(ms · fs / 1e3)`, or `float64` ms / s) and `spike_clusters.npy` (`int64`), one
+    /// row per spike in **unit order** (not time order), and `channel_map.npy` from
+    /// [`SpikeData::electrodes`] when every unit has a numeric one (SpikeLab would also
+    /// save strings). Unlike SpikeLab it also writes a `params.py` (`sample_rate`, no
+    /// `.dat`) so that phy-style readers such as [`SpikeData::from_kilosort`] open the
+    /// folder. The folder is created. Like SpikeLab, `start_time` is not stored
+    /// (SpikeLab warns when it is not 0). Returns the two paths.
+    pub fn to_kilosort(
+        &self,
+        folder: impl AsRef<Path>,
+        opts: &KilosortExport,
+    ) -> Result<(PathBuf, PathBuf)> {
+        let folder = folder.as_ref();
+        if !(opts.fs_hz.is_finite() && opts.fs_hz > 0.0) {
+            return Err(SpikeDataError::invalid(
+                "A positive fs_Hz is required for KiloSort export",
+            ));
+        }
+        let ids: Vec<i64> = match &opts.cluster_ids {
+            Some(c) if c.len() != self.n_units() => {
+                return Err(SpikeDataError::invalid(
+                    "cluster_ids length must match sd.N",
+                ));
+            }
+            Some(c) => c.clone(),
+            None => (0..self.n_units() as i64).collect(),
+        };
+        let (idces, times) = self.idces_times();
+        let clusters = Times::I64(idces.iter().map(|&u| ids[u]).collect());
+        let times = times_from_ms(&times, opts.time_unit, Some(opts.fs_hz))?;
+        std::fs::create_dir_all(folder).map_err(|source| SpikeDataError::Io {
+            path: folder.to_path_buf(),
+            source,
+        })?;
+        let tp = folder.join(&opts.spike_times_file);
+        let cp = folder.join(&opts.spike_clusters_file);
+        write_file(&tp, &npy_1d(&times))?;
+        write_file(&cp, &npy_1d(&clusters))?;
+        let electrodes = self.electrodes().as_deref().and_then(electrode_numbers);
+        if let Some(e) = &electrodes {
+            write_file(&folder.join("channel_map.npy"), &npy_1d(e))?;
+        }
+        // phy needs params.py (SpikeLab writes none; its loader ignores it)
+        let n_channels = match &electrodes {
+            Some(Times::I64(v)) => v.iter().max().map_or(1, |&m| m.max(0) + 1),
+            _ => 1,
+        };
+        let params = format!(
+            "dat_path = ''\nn_channels_dat = {n_channels}\ndtype = 'int16'\noffset = 0\n\
+             sample_rate = {:?}\nhp_filtered = False\n",
+            opts.fs_hz
+        );
+        write_file(&folder.join("params.py"), params.as_bytes())?;
+        Ok((tp, cp))
+    }
+}
