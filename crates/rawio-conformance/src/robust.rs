@@ -570,9 +570,6 @@ mod tests {
             d.apply(text, 1 << 40).unwrap(),
             b"<nChannels>1099511627776</nChannels>".to_vec()
         );
-        assert_eq!(
-            d.apply(text, -1).unwrap(),
-            b"<nChannels>-1</nChannels>".to_vec()
-        );
+        assert_eq!(d.apply(text, -1).unwrap(), b"<nChannels>-1</nChannels>".to_vec());
     }
 }
