@@ -312,10 +312,14 @@ pub(crate) fn spike_channels(
             _ => None,
         })
         .collect();
+    let mut first_wav: HashMap<u16, &WaveformInfo> = HashMap::new();
+    for w in &wav {
+        first_wav.entry(w.electrode_id).or_insert(w);
+    }
     let mut chans = Vec::new();
     let mut layouts = Vec::new();
     for &(e, u) in units {
-        let w = wav.iter().find(|w| w.electrode_id == e);
+        let w = first_wav.get(&e).copied();
         let mut ann = Annotations::new();
         ann.insert("channel_id".into(), json!(e));
         ann.insert("unit_id".into(), json!(u));

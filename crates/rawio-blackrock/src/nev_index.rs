@@ -291,41 +291,56 @@ impl Ticks {
     }
 }
 
-/// Lists grouped by segment: the items of list `i` in segment `s` are positions
-/// `ranges[i * n_segments + s]` of `ts` and `pkt`.
+/// One non-empty group: the items of a list in one segment, at positions `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Group {
+    /// Segment.
+    pub seg: usize,
+    /// First position in `ts`/`pkt`.
+    pub start: usize,
+    /// End position.
+    pub end: usize,
+}
+
+/// Lists grouped by segment. Only non-empty groups are stored (so the index never exceeds the
+/// number of items, however many segments and lists there are): the groups of list `i` are
+/// `groups[lists[i].clone()]`, by ascending segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grouped {
-    /// Number of segments.
-    pub n_segments: usize,
     /// Timestamps.
     pub ts: Ticks,
     /// Packet numbers.
     pub pkt: Ticks,
-    /// Ranges per (list, segment).
-    pub ranges: Vec<Range<usize>>,
+    /// Non-empty groups of every list, list after list.
+    pub groups: Vec<Group>,
+    /// The groups of each list.
+    pub lists: Vec<Range<usize>>,
 }
 
 impl Grouped {
-    /// The positions of list `i` in segment `s` (empty when out of range).
+    /// The positions of list `i` in segment `s` (empty when out of range or without items).
     pub fn range(&self, i: usize, s: usize) -> Range<usize> {
-        i.checked_mul(self.n_segments)
-            .and_then(|k| k.checked_add(s))
-            .and_then(|k| self.ranges.get(k))
-            .cloned()
-            .unwrap_or(0..0)
+        let Some(g) = self.lists.get(i).and_then(|r| self.groups.get(r.clone())) else {
+            return 0..0;
+        };
+        match g.binary_search_by_key(&s, |g| g.seg) {
+            Ok(k) => g[k].start..g[k].end,
+            Err(_) => 0..0,
+        }
     }
 
     /// Heap bytes of the arrays.
     pub fn heap_bytes(&self) -> usize {
         self.ts.heap_bytes()
             + self.pkt.heap_bytes()
-            + self.ranges.capacity() * std::mem::size_of::<Range<usize>>()
+            + self.groups.capacity() * std::mem::size_of::<Group>()
+            + self.lists.capacity() * std::mem::size_of::<Range<usize>>()
     }
 }
 
-/// Groups `lists` by segment (`seg_of(ts)`), keeping file order inside a segment, or sorting
-/// by timestamp (stable) when `sort` is set. The lists are consumed one by one so that the
-/// peak memory is the grouped arrays plus one list.
+/// Groups `lists` by segment (`seg_of(ts)`, clamped below `n_segments`), keeping file order
+/// inside a segment, or sorting by timestamp (stable) when `sort` is set. The lists are
+/// consumed one by one so that the peak memory is the grouped arrays plus one list.
 pub fn group(
     lists: Vec<RawList>,
     n_segments: usize,
@@ -333,7 +348,7 @@ pub fn group(
     sort: bool,
     n_packets: u64,
 ) -> Grouped {
-    let n_segments = n_segments.max(1);
+    let last = n_segments.max(1) - 1;
     let total: usize = lists.iter().map(|l| l.ts.len()).sum();
     let wide_ts = lists
         .iter()
@@ -341,44 +356,44 @@ pub fn group(
         .any(|&t| t > u64::from(u32::MAX));
     let wide_pkt = n_packets > u64::from(u32::MAX);
     let mut g = Grouped {
-        n_segments,
         ts: Ticks::with_capacity(wide_ts, total),
         pkt: Ticks::with_capacity(wide_pkt, total),
-        ranges: Vec::with_capacity(lists.len() * n_segments),
+        groups: Vec::new(),
+        lists: Vec::with_capacity(lists.len()),
     };
     for list in lists {
-        let segs: Vec<usize> = if n_segments == 1 {
+        let segs: Vec<usize> = if last == 0 {
             Vec::new()
         } else {
-            list.ts
-                .iter()
-                .map(|&t| seg_of(t).min(n_segments - 1))
-                .collect()
+            list.ts.iter().map(|&t| seg_of(t).min(last)).collect()
         };
         let seg = |i: usize| segs.get(i).copied().unwrap_or(0);
         let mut order: Vec<usize> = (0..list.ts.len()).collect();
         let sorted = list.ts.windows(2).all(|w| w[0] <= w[1]);
-        if n_segments > 1 || (sort && !sorted) {
+        if last > 0 || (sort && !sorted) {
             if sort {
                 order.sort_by_key(|&i| (seg(i), list.ts[i]));
             } else {
                 order.sort_by_key(|&i| seg(i));
             }
         }
-        let base = g.ts.len();
-        let mut counts = vec![0usize; n_segments];
+        let first_group = g.groups.len();
         for &i in &order {
+            let s = seg(i);
+            let pos = g.ts.len();
+            let mine = g.groups.len() > first_group;
+            match g.groups.last_mut() {
+                Some(cur) if mine && cur.seg == s => cur.end = pos + 1,
+                _ => g.groups.push(Group {
+                    seg: s,
+                    start: pos,
+                    end: pos + 1,
+                }),
+            }
             g.ts.push(list.ts[i]);
             g.pkt.push(list.pkt[i]);
-            if let Some(c) = counts.get_mut(seg(i)) {
-                *c += 1;
-            }
         }
-        let mut at = base;
-        for c in counts {
-            g.ranges.push(at..at + c);
-            at += c;
-        }
+        g.lists.push(first_group..g.groups.len());
     }
     g
 }
@@ -471,10 +486,11 @@ mod tests {
         let seg_of = |t: u64| usize::from(t >= 100);
         let g = group(lists.clone(), 2, &seg_of, true, 5);
         assert!(matches!(g.ts, Ticks::U32(_)));
+        assert_eq!(g.groups.len(), 3); // list 1 has nothing in segment 1
         assert_eq!(g.range(0, 0), 0..2);
         assert_eq!(g.range(0, 1), 2..4);
         assert_eq!(g.range(1, 0), 4..5);
-        assert_eq!(g.range(1, 1), 5..5);
+        assert_eq!(g.range(1, 1), 0..0);
         assert_eq!(g.range(9, 0), 0..0);
         let ts: Vec<u64> = (0..5).map(|i| g.ts.get(i).unwrap()).collect();
         assert_eq!(ts, vec![10, 50, 120, 130, 5]);

@@ -4,6 +4,7 @@
 use crate::files::{Instant, NsxFile};
 use crate::nev_header::WaveformInfo;
 use crate::nev_index::{Grouped, RawList, group};
+use std::collections::HashMap;
 
 /// One recording segment.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,22 +150,18 @@ pub(crate) struct NevIndex {
 /// neo's unit order: electrodes in `NEUEVWAV` header order (first header of an electrode),
 /// unit classes ascending; then electrodes with spikes but no `NEUEVWAV` header, ascending.
 pub(crate) fn unit_order(units: &[((u16, u8), RawList)], wav: &[WaveformInfo]) -> Vec<usize> {
-    let mut order = Vec::with_capacity(units.len());
-    let mut seen_electrodes = Vec::new();
-    for w in wav {
-        if seen_electrodes.contains(&w.electrode_id) {
-            continue;
-        }
-        seen_electrodes.push(w.electrode_id);
-        let mut mine: Vec<usize> = (0..units.len())
-            .filter(|&i| units[i].0.0 == w.electrode_id)
-            .collect();
-        mine.sort_by_key(|&i| units[i].0.1);
-        order.extend(mine);
+    let mut by_electrode: HashMap<u16, Vec<usize>> = HashMap::new();
+    for (i, ((e, _), _)) in units.iter().enumerate() {
+        by_electrode.entry(*e).or_default().push(i);
     }
-    let mut rest: Vec<usize> = (0..units.len())
-        .filter(|&i| !seen_electrodes.contains(&units[i].0.0))
-        .collect();
+    let mut order = Vec::with_capacity(units.len());
+    for w in wav {
+        if let Some(mut mine) = by_electrode.remove(&w.electrode_id) {
+            mine.sort_by_key(|&i| units[i].0.1);
+            order.extend(mine);
+        }
+    }
+    let mut rest: Vec<usize> = by_electrode.into_values().flatten().collect();
     rest.sort_by_key(|&i| units[i].0);
     order.extend(rest);
     order
@@ -204,18 +201,19 @@ pub(crate) fn attach_nev(
     let n = segs.len();
     let spikes = group(lists, n, &seg_of, true, n_packets);
     let events = group(events, n, &seg_of, false, n_packets);
-    for (s, seg) in segs.iter_mut().enumerate() {
-        let mut lo = u64::MAX;
-        let mut hi = None::<u64>;
-        for g in [&spikes, &events] {
-            for r in (0..g.ranges.len() / g.n_segments.max(1)).map(|i| g.range(i, s)) {
-                for t in r.filter_map(|k| g.ts.get(k)) {
-                    lo = lo.min(t);
-                    hi = Some(hi.map_or(t, |h: u64| h.max(t)));
-                }
+    let mut bounds: Vec<Option<(u64, u64)>> = vec![None; n];
+    for g in [&spikes, &events] {
+        for grp in &g.groups {
+            let Some(b) = bounds.get_mut(grp.seg) else {
+                continue;
+            };
+            for t in (grp.start..grp.end).filter_map(|k| g.ts.get(k)) {
+                *b = Some(b.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))));
             }
         }
-        if let Some(hi) = hi {
+    }
+    for (seg, b) in segs.iter_mut().zip(bounds) {
+        if let Some((lo, hi)) = b {
             seg.t_start = seg.t_start.min(lo as f64 / f64::from(resolution));
             seg.t_stop = seg.t_stop.max(hi as f64 / f64::from(resolution));
         }
