@@ -13,6 +13,7 @@ use rawio_core::{Error, MappedFile, Result};
 use std::cmp::Ordering;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 /// The format id.
 pub(crate) const FMT: &str = "blackrock";
@@ -25,6 +26,25 @@ pub(crate) const EXTENSIONS: [&str; 9] = [
 
 pub(crate) fn corrupt(path: &Path, e: ParseError) -> Error {
     Error::corrupt(FMT, path, e.offset, e.detail)
+}
+
+/// Resident bytes touched by reads of one file before its mapping's pages are dropped.
+const RELEASE_AFTER: u64 = 32 << 20;
+
+/// Counts the bytes of a mapped file touched by reads and drops the mapping's pages from the
+/// resident set every [`RELEASE_AFTER`] bytes, so that reading a multi-GB file keeps memory
+/// flat even when the caller never calls `release_signal`.
+#[derive(Debug, Default)]
+pub(crate) struct Touched(AtomicU64);
+
+impl Touched {
+    pub fn account(&self, map: &MappedFile, bytes: u64) {
+        let t = self.0.fetch_add(bytes, AtomicOrdering::Relaxed) + bytes;
+        if t >= RELEASE_AFTER {
+            self.0.store(0, AtomicOrdering::Relaxed);
+            map.release(0, map.len());
+        }
+    }
 }
 
 /// A time as an exact tick count of a clock: compared exactly across clocks.
@@ -161,6 +181,7 @@ pub(crate) struct NsxFile {
     pub channels: Vec<NsxChannel>,
     pub data: NsxData,
     pub runs: Vec<Run>,
+    pub touched: Touched,
 }
 
 impl NsxFile {
@@ -267,6 +288,7 @@ pub(crate) fn open_nsx(number: u8, path: &Path, options: &Options) -> Result<Nsx
         channels,
         data,
         runs,
+        touched: Touched::default(),
     })
 }
 
@@ -278,6 +300,7 @@ pub(crate) struct NevFile {
     pub basic: NevBasicHeader,
     pub ext: Vec<ExtHeader>,
     pub scan: Option<NevScan>,
+    pub touched: Touched,
 }
 
 /// Parses a NEV file's headers and, when `scan` is set, indexes every packet.
@@ -313,6 +336,7 @@ pub(crate) fn open_nev(path: &Path, scan: bool) -> Result<NevFile> {
         basic,
         ext,
         scan,
+        touched: Touched::default(),
     })
 }
 

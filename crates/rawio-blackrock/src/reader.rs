@@ -454,10 +454,17 @@ impl RawIO for BlackrockReader {
             )))));
         };
         let g = run.samples.start + samples.start..run.samples.start + samples.end;
-        match &f.data {
-            NsxData::Blocks(idx) => read_blocks(f, idx, g, channels),
-            NsxData::Ptp(p) => read_ptp(f, p, g, channels),
-        }
+        let (chunk, stride) = match &f.data {
+            NsxData::Blocks(idx) => (
+                read_blocks(f, idx, g.clone(), channels)?,
+                2 * f.channel_count(),
+            ),
+            NsxData::Ptp(p) => (read_ptp(f, p, g.clone(), channels)?, p.stride),
+        };
+        // released pages are read again from the page cache if a view still uses them
+        f.touched
+            .account(&f.map, (g.end - g.start).saturating_mul(stride));
+        Ok(chunk)
     }
 
     fn read_signal_times(
@@ -534,6 +541,10 @@ impl RawIO for BlackrockReader {
         let lo = (r.start + spikes.start).min(r.end);
         let hi = (r.start + spikes.end).min(r.end).max(lo);
         let pkts: Vec<u64> = (lo..hi).filter_map(|k| idx.spikes.pkt.get(k)).collect();
+        nev.touched.account(
+            &nev.map,
+            (pkts.len() as u64).saturating_mul(nev.basic.packet_size),
+        );
         let wf = match layout.dtype {
             Dtype::Int8 => decode_waveforms::<i8>(self, nev, &pkts, layout)?,
             Dtype::Int32 => decode_waveforms::<i32>(self, nev, &pkts, layout)?,
