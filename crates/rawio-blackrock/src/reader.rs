@@ -330,17 +330,95 @@ fn open_nev_step(
     }
 }
 
-/// Samples `g` (global sample numbers of a block index) of `channels`: decoded from the map,
-/// concatenated when they span several blocks.
+/// Decodes `rows` frames of little-endian int16 (frame `r` starts at byte `r * stride` of
+/// `bytes`) into `out` (row-major, one column per selected channel). Whole frames are one
+/// copy; a channel range is one copy per frame. `None` when `bytes` is too short.
+fn decode_rows(
+    bytes: &[u8],
+    stride: usize,
+    rows: usize,
+    channels: &ChannelIndexes,
+    out: &mut [i16],
+) -> Option<()> {
+    let n = channels.len();
+    if n == 0 || rows == 0 {
+        return Some(());
+    }
+    let out = out.get_mut(..rows.checked_mul(n)?)?;
+    match channels {
+        ChannelIndexes::Range(r) => {
+            let (a, b) = (2 * r.start, 2 * r.end);
+            if a == 0 && b == stride {
+                let src = bytes.get(..rows.checked_mul(stride)?)?;
+                bytemuck::cast_slice_mut::<i16, u8>(out).copy_from_slice(src);
+            } else {
+                for (row, dst) in out.chunks_exact_mut(n).enumerate() {
+                    let s = row.checked_mul(stride)?;
+                    let src = bytes.get(s.checked_add(a)?..s.checked_add(b)?)?;
+                    bytemuck::cast_slice_mut::<i16, u8>(dst).copy_from_slice(src);
+                }
+            }
+            if cfg!(target_endian = "big") {
+                out.iter_mut().for_each(|v| *v = i16::from_le(*v));
+            }
+        }
+        ChannelIndexes::List(list) => {
+            for (row, dst) in out.chunks_exact_mut(n).enumerate() {
+                let s = row.checked_mul(stride)?;
+                for (d, &c) in dst.iter_mut().zip(list) {
+                    let at = s.checked_add(2 * c)?;
+                    let v = bytes.get(at..at.checked_add(2)?)?;
+                    *d = i16::from_le_bytes([v[0], v[1]]);
+                }
+            }
+        }
+    }
+    Some(())
+}
+
+fn chunk_from<'b>(rows: usize, cols: usize, data: Vec<i16>) -> Result<RawChunk<'b>> {
+    Array2::from_shape_vec((rows, cols), data)
+        .map(|a| RawChunk::new(CowArray::from(a)))
+        .map_err(|e| Error::invalid(e.to_string()))
+}
+
+fn alloc_chunk(rows: u64, cols: usize) -> Result<(usize, Vec<i16>)> {
+    let rows = usize::try_from(rows).map_err(|_| Error::invalid("chunk too large"))?;
+    let len = rows
+        .checked_mul(cols)
+        .ok_or_else(|| Error::invalid("chunk too large"))?;
+    Ok((rows, vec![0i16; len]))
+}
+
+/// Samples `g` (global sample numbers of a block index) of `channels`: a zero-copy view when
+/// they lie in one block whose samples are aligned (spec 2.1), else decoded from the map in
+/// one pass, across blocks when needed.
 fn read_blocks<'a>(
     f: &'a NsxFile,
     idx: &BlockIndex,
     g: Range<u64>,
     channels: &ChannelIndexes,
 ) -> Result<RawChunk<'a>> {
-    let mut parts = Vec::new();
+    let k = idx.block_of(g.start);
+    if let (Some(b), Some(&first)) = (idx.blocks.get(k), idx.cum.get(k))
+        && g.end <= first + b.n_samples
+        && b.data_offset % 2 == 0
+        && cfg!(target_endian = "little")
+    {
+        let layout = InterleavedLayout {
+            data_offset: b.data_offset,
+            n_channels: f.channel_count(),
+            n_frames: b.n_samples,
+        };
+        return layout.read::<i16>(&f.map, FMT, g.start - first..g.end - first, channels);
+    }
+    let n = channels.len();
+    let (rows, mut out) = alloc_chunk(g.end - g.start, n)?;
+    let frame = 2 * f.channel_count();
+    let stride = usize::try_from(frame).map_err(|_| Error::invalid("frame too large"))?;
     let mut at = g.start;
-    while at < g.end || parts.is_empty() {
+    let mut row = 0usize;
+    while at < g.end {
         let k = idx.block_of(at);
         let (Some(b), Some(&first)) = (idx.blocks.get(k), idx.cum.get(k)) else {
             return Err(Error::invalid(format!(
@@ -348,23 +426,35 @@ fn read_blocks<'a>(
             )));
         };
         let stop = g.end.min(first + b.n_samples);
-        let layout = InterleavedLayout {
-            data_offset: b.data_offset,
-            n_channels: f.channel_count(),
-            n_frames: b.n_samples,
-        };
-        parts.push(layout.read::<i16>(&f.map, FMT, at - first..stop - first, channels)?);
         if stop <= at {
-            break;
+            return Err(Error::invalid(format!(
+                "sample {at} is outside the data blocks"
+            )));
         }
+        let m = stop - at;
+        let bytes = f
+            .map
+            .range(FMT, b.data_offset + (at - first) * frame, m * frame)?;
+        let m = usize::try_from(m).map_err(|_| Error::invalid("chunk too large"))?;
+        decode_rows(
+            bytes,
+            stride,
+            m,
+            channels,
+            out.get_mut(row * n..).unwrap_or(&mut []),
+        )
+        .ok_or_else(|| {
+            Error::corrupt(
+                FMT,
+                &f.path,
+                b.data_offset,
+                "data block shorter than its frames",
+            )
+        })?;
+        row += m;
         at = stop;
     }
-    if parts.len() == 1 {
-        return parts.pop().ok_or_else(|| Error::invalid("no block read"));
-    }
-    RawChunk::concatenate(0, &parts)
-        .map(RawChunk::into_owned)
-        .ok_or_else(|| Error::invalid("blocks disagree in shape"))
+    chunk_from(rows, n, out)
 }
 
 /// Samples `g` of `channels` from the PTP packets (strided: always a copy).
@@ -374,23 +464,24 @@ fn read_ptp<'b>(
     g: Range<u64>,
     channels: &ChannelIndexes,
 ) -> Result<RawChunk<'b>> {
-    let rows = usize::try_from(g.end - g.start).map_err(|_| Error::invalid("chunk too large"))?;
-    let cols = channels.to_vec();
-    let mut out = Array2::<i16>::zeros((rows, cols.len()));
-    for (r, gi) in (g.start..g.end).enumerate() {
-        let bytes = f.map.range(
-            FMT,
-            p.packet_offset(gi) + PTP_PACKET_HEADER,
-            p.stride - PTP_PACKET_HEADER,
-        )?;
-        for (c, &ch) in cols.iter().enumerate() {
-            let v = bytes
-                .get(2 * ch..2 * ch + 2)
-                .map_or(0, |b| i16::from_le_bytes([b[0], b[1]]));
-            out[[r, c]] = v;
-        }
+    let n = channels.len();
+    let (rows, mut out) = alloc_chunk(g.end - g.start, n)?;
+    if rows > 0 {
+        let len = (g.end - g.start - 1) * p.stride + (p.stride - PTP_PACKET_HEADER);
+        let bytes = f
+            .map
+            .range(FMT, p.packet_offset(g.start) + PTP_PACKET_HEADER, len)?;
+        let stride = usize::try_from(p.stride).map_err(|_| Error::invalid("packet too large"))?;
+        decode_rows(bytes, stride, rows, channels, &mut out).ok_or_else(|| {
+            Error::corrupt(
+                FMT,
+                &f.path,
+                p.packet_offset(g.start),
+                "PTP packets end early",
+            )
+        })?;
     }
-    Ok(RawChunk::new(CowArray::from(out)))
+    chunk_from(rows, n, out)
 }
 
 fn decode_waveforms<'b, T: Sample>(
