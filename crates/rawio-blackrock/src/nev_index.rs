@@ -82,19 +82,48 @@ pub fn event_sources(spec: NevSpec) -> Vec<EventSource> {
     v
 }
 
-/// Timestamps and packet numbers of one unit or event channel, in file order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Timestamps and packet numbers of one unit or event channel, in file order (4 bytes each
+/// while the values fit in 32 bits).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawList {
     /// Packet timestamps.
-    pub ts: Vec<u64>,
+    pub ts: Ticks,
     /// Packet numbers (0 = first packet after the headers).
-    pub pkt: Vec<u64>,
+    pub pkt: Ticks,
+}
+
+impl Default for RawList {
+    fn default() -> Self {
+        RawList {
+            ts: Ticks::U32(Vec::new()),
+            pkt: Ticks::U32(Vec::new()),
+        }
+    }
 }
 
 impl RawList {
+    /// A list from plain vectors.
+    pub fn from_vecs(ts: Vec<u64>, pkt: Vec<u64>) -> Self {
+        let mut l = RawList::default();
+        for (t, p) in ts.into_iter().zip(pkt) {
+            l.push(t, p);
+        }
+        l
+    }
+
     fn push(&mut self, ts: u64, pkt: u64) {
         self.ts.push(ts);
         self.pkt.push(pkt);
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    /// Whether there is no item.
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
     }
 }
 
@@ -235,19 +264,26 @@ pub enum Ticks {
 }
 
 impl Ticks {
-    fn with_capacity(wide: bool, n: usize) -> Self {
-        if wide {
-            Ticks::U64(Vec::with_capacity(n))
-        } else {
-            Ticks::U32(Vec::with_capacity(n))
+    /// Appends `v`, widening to 64 bits when it does not fit in 32.
+    fn push(&mut self, v: u64) {
+        match self {
+            Ticks::U32(a) => match u32::try_from(v) {
+                Ok(x) => a.push(x),
+                Err(_) => {
+                    let mut w: Vec<u64> = a.iter().map(|&x| u64::from(x)).collect();
+                    w.push(v);
+                    *self = Ticks::U64(w);
+                }
+            },
+            Ticks::U64(a) => a.push(v),
         }
     }
 
-    /// `v` must fit when the vector is narrow (checked by the caller through `wide`).
-    fn push(&mut self, v: u64) {
+    /// The values at positions `order` (a permutation).
+    fn permuted(&self, order: &[usize]) -> Ticks {
         match self {
-            Ticks::U32(a) => a.push(u32::try_from(v).unwrap_or(u32::MAX)),
-            Ticks::U64(a) => a.push(v),
+            Ticks::U32(a) => Ticks::U32(order.iter().filter_map(|&i| a.get(i).copied()).collect()),
+            Ticks::U64(a) => Ticks::U64(order.iter().filter_map(|&i| a.get(i).copied()).collect()),
         }
     }
 
@@ -296,106 +332,153 @@ impl Ticks {
 pub struct Group {
     /// Segment.
     pub seg: usize,
-    /// First position in `ts`/`pkt`.
+    /// First position in the list.
     pub start: usize,
     /// End position.
     pub end: usize,
 }
 
-/// Lists grouped by segment. Only non-empty groups are stored (so the index never exceeds the
-/// number of items, however many segments and lists there are): the groups of list `i` are
-/// `groups[lists[i].clone()]`, by ascending segment.
+/// A list reordered by segment, with its non-empty groups by ascending segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupedList {
+    /// The items, segment after segment.
+    pub items: RawList,
+    /// Non-empty groups (so the index never exceeds the number of items, however many
+    /// segments there are).
+    pub groups: Vec<Group>,
+}
+
+/// Lists grouped by segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grouped {
-    /// Timestamps.
-    pub ts: Ticks,
-    /// Packet numbers.
-    pub pkt: Ticks,
-    /// Non-empty groups of every list, list after list.
-    pub groups: Vec<Group>,
-    /// The groups of each list.
-    pub lists: Vec<Range<usize>>,
+    /// One per list, in list order.
+    pub lists: Vec<GroupedList>,
 }
 
 impl Grouped {
     /// The positions of list `i` in segment `s` (empty when out of range or without items).
     pub fn range(&self, i: usize, s: usize) -> Range<usize> {
-        let Some(g) = self.lists.get(i).and_then(|r| self.groups.get(r.clone())) else {
+        let Some(l) = self.lists.get(i) else {
             return 0..0;
         };
-        match g.binary_search_by_key(&s, |g| g.seg) {
-            Ok(k) => g[k].start..g[k].end,
+        match l.groups.binary_search_by_key(&s, |g| g.seg) {
+            Ok(k) => l.groups[k].start..l.groups[k].end,
             Err(_) => 0..0,
         }
     }
 
+    /// The timestamps of list `i` in segment `s`, borrowed.
+    pub fn ts_view(&self, i: usize, s: usize) -> RawTimestamps<'_> {
+        match self.lists.get(i) {
+            Some(l) => l.items.ts.view(self.range(i, s)),
+            None => Ticks::U32(Vec::new()).view(0..0).into_owned(),
+        }
+    }
+
+    /// Timestamp at position `k` of list `i`.
+    pub fn ts(&self, i: usize, k: usize) -> Option<u64> {
+        self.lists.get(i)?.items.ts.get(k)
+    }
+
+    /// Packet number at position `k` of list `i`.
+    pub fn pkt(&self, i: usize, k: usize) -> Option<u64> {
+        self.lists.get(i)?.items.pkt.get(k)
+    }
+
+    /// Smallest and largest timestamp of each of `n` segments.
+    pub fn bounds(&self, n: usize) -> Vec<Option<(u64, u64)>> {
+        let mut b: Vec<Option<(u64, u64)>> = vec![None; n];
+        for l in &self.lists {
+            for g in &l.groups {
+                let Some(slot) = b.get_mut(g.seg) else {
+                    continue;
+                };
+                for t in (g.start..g.end).filter_map(|k| l.items.ts.get(k)) {
+                    *slot = Some(slot.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))));
+                }
+            }
+        }
+        b
+    }
+
     /// Heap bytes of the arrays.
     pub fn heap_bytes(&self) -> usize {
-        self.ts.heap_bytes()
-            + self.pkt.heap_bytes()
-            + self.groups.capacity() * std::mem::size_of::<Group>()
-            + self.lists.capacity() * std::mem::size_of::<Range<usize>>()
+        self.lists
+            .iter()
+            .map(|l| {
+                l.items.ts.heap_bytes()
+                    + l.items.pkt.heap_bytes()
+                    + l.groups.capacity() * std::mem::size_of::<Group>()
+            })
+            .sum::<usize>()
+            + self.lists.capacity() * std::mem::size_of::<GroupedList>()
     }
 }
 
-/// Groups `lists` by segment (`seg_of(ts)`, clamped below `n_segments`), keeping file order
-/// inside a segment, or sorting by timestamp (stable) when `sort` is set. The lists are
-/// consumed one by one so that the peak memory is the grouped arrays plus one list.
+/// Groups each list by segment (`seg_of(ts)`, clamped below `n_segments`), keeping file order
+/// inside a segment, or sorting by timestamp (stable) when `sort` is set. A list already in
+/// order is kept as is; otherwise it is permuted, one list at a time, so the peak memory is the
+/// lists plus one permutation.
 pub fn group(
     lists: Vec<RawList>,
     n_segments: usize,
     seg_of: &dyn Fn(u64) -> usize,
     sort: bool,
-    n_packets: u64,
 ) -> Grouped {
     let last = n_segments.max(1) - 1;
-    let total: usize = lists.iter().map(|l| l.ts.len()).sum();
-    let wide_ts = lists
-        .iter()
-        .flat_map(|l| l.ts.iter())
-        .any(|&t| t > u64::from(u32::MAX));
-    let wide_pkt = n_packets > u64::from(u32::MAX);
-    let mut g = Grouped {
-        ts: Ticks::with_capacity(wide_ts, total),
-        pkt: Ticks::with_capacity(wide_pkt, total),
-        groups: Vec::new(),
-        lists: Vec::with_capacity(lists.len()),
-    };
-    for list in lists {
-        let segs: Vec<usize> = if last == 0 {
-            Vec::new()
-        } else {
-            list.ts.iter().map(|&t| seg_of(t).min(last)).collect()
-        };
-        let seg = |i: usize| segs.get(i).copied().unwrap_or(0);
-        let mut order: Vec<usize> = (0..list.ts.len()).collect();
-        let sorted = list.ts.windows(2).all(|w| w[0] <= w[1]);
-        if last > 0 || (sort && !sorted) {
-            if sort {
-                order.sort_by_key(|&i| (seg(i), list.ts[i]));
+    let lists = lists
+        .into_iter()
+        .map(|list| {
+            let n = list.len();
+            let segs: Vec<usize> = if last == 0 {
+                Vec::new()
             } else {
-                order.sort_by_key(|&i| seg(i));
+                (0..n)
+                    .map(|i| seg_of(list.ts.get(i).unwrap_or(0)).min(last))
+                    .collect()
+            };
+            let seg = |i: usize| segs.get(i).copied().unwrap_or(0);
+            // already grouped (and, when sorting, ascending inside each segment)?
+            let in_order = segs.is_sorted()
+                && (!sort
+                    || (1..n)
+                        .all(|k| seg(k) != seg(k - 1) || list.ts.get(k - 1) <= list.ts.get(k)));
+            let (items, segs) = if in_order {
+                (list, segs)
+            } else {
+                let mut order: Vec<usize> = (0..n).collect();
+                if sort {
+                    order.sort_by_key(|&i| (seg(i), list.ts.get(i).unwrap_or(0)));
+                } else {
+                    order.sort_by_key(|&i| seg(i));
+                }
+                let segs: Vec<usize> = if segs.is_empty() {
+                    segs
+                } else {
+                    order.iter().map(|&i| seg(i)).collect()
+                };
+                let items = RawList {
+                    ts: list.ts.permuted(&order),
+                    pkt: list.pkt.permuted(&order),
+                };
+                (items, segs)
+            };
+            let mut groups: Vec<Group> = Vec::new();
+            for k in 0..items.len() {
+                let s = segs.get(k).copied().unwrap_or(0);
+                match groups.last_mut() {
+                    Some(g) if g.seg == s => g.end = k + 1,
+                    _ => groups.push(Group {
+                        seg: s,
+                        start: k,
+                        end: k + 1,
+                    }),
+                }
             }
-        }
-        let first_group = g.groups.len();
-        for &i in &order {
-            let s = seg(i);
-            let pos = g.ts.len();
-            let mine = g.groups.len() > first_group;
-            match g.groups.last_mut() {
-                Some(cur) if mine && cur.seg == s => cur.end = pos + 1,
-                _ => g.groups.push(Group {
-                    seg: s,
-                    start: pos,
-                    end: pos + 1,
-                }),
-            }
-            g.ts.push(list.ts[i]);
-            g.pkt.push(list.pkt[i]);
-        }
-        g.lists.push(first_group..g.groups.len());
-    }
-    g
+            GroupedList { items, groups }
+        })
+        .collect();
+    Grouped { lists }
 }
 
 #[cfg(test)]
@@ -443,12 +526,12 @@ mod tests {
         assert_eq!((s.n_packets, s.trailing_bytes), (9, 3));
         assert_eq!(s.units.len(), 2);
         assert_eq!(s.units[0].0, (3, 1));
-        assert_eq!(s.units[0].1.ts, vec![50, 30]);
-        assert_eq!(s.units[0].1.pkt, vec![0, 6]);
+        assert_eq!(s.units[0].1.ts, Ticks::U32(vec![50, 30]));
+        assert_eq!(s.units[0].1.pkt, Ticks::U32(vec![0, 6]));
         assert_eq!(s.units[1].0, (3, 0));
-        assert_eq!(s.events[0].ts, vec![60]);
-        assert_eq!(s.events[1].ts, vec![61]);
-        assert_eq!(s.events[2].ts, vec![70]);
+        assert_eq!(s.events[0].ts, Ticks::U32(vec![60]));
+        assert_eq!(s.events[1].ts, Ticks::U32(vec![61]));
+        assert_eq!(s.events[2].ts, Ticks::U32(vec![70]));
         assert_eq!(s.other.video_sync, 1);
         assert_eq!(s.other.unknown, 1);
         assert_eq!(s.other.unclassified_non_neural, 1);
@@ -474,45 +557,35 @@ mod tests {
     #[test]
     fn groups_by_segment_sorted_and_compact() {
         let lists = vec![
-            RawList {
-                ts: vec![50, 10, 130, 120],
-                pkt: vec![0, 1, 2, 3],
-            },
-            RawList {
-                ts: vec![5],
-                pkt: vec![4],
-            },
+            RawList::from_vecs(vec![50, 10, 130, 120], vec![0, 1, 2, 3]),
+            RawList::from_vecs(vec![5], vec![4]),
         ];
         let seg_of = |t: u64| usize::from(t >= 100);
-        let g = group(lists.clone(), 2, &seg_of, true, 5);
-        assert!(matches!(g.ts, Ticks::U32(_)));
-        assert_eq!(g.groups.len(), 3); // list 1 has nothing in segment 1
+        let g = group(lists.clone(), 2, &seg_of, true);
         assert_eq!(g.range(0, 0), 0..2);
         assert_eq!(g.range(0, 1), 2..4);
-        assert_eq!(g.range(1, 0), 4..5);
+        assert_eq!(g.range(1, 0), 0..1);
         assert_eq!(g.range(1, 1), 0..0);
         assert_eq!(g.range(9, 0), 0..0);
-        let ts: Vec<u64> = (0..5).map(|i| g.ts.get(i).unwrap()).collect();
-        assert_eq!(ts, vec![10, 50, 120, 130, 5]);
-        assert_eq!(g.pkt.get(0), Some(1));
-        assert_eq!(g.ts.view(0..2).len(), 2);
-        assert_eq!(g.ts.view(3..99).len(), 2);
+        assert_eq!(g.lists[1].groups.len(), 1);
+        let ts: Vec<u64> = (0..4).map(|k| g.ts(0, k).unwrap()).collect();
+        assert_eq!(ts, vec![10, 50, 120, 130]);
+        assert_eq!(g.pkt(0, 0), Some(1));
+        assert_eq!(g.ts_view(0, 1).len(), 2);
+        assert_eq!(g.ts_view(7, 1).len(), 0);
+        assert_eq!(g.bounds(2), vec![Some((5, 50)), Some((120, 130))]);
         // file order kept when not sorting
-        let g = group(lists, 2, &seg_of, false, 5);
-        let ts: Vec<u64> = (0..4).map(|i| g.ts.get(i).unwrap()).collect();
+        let g = group(lists, 2, &seg_of, false);
+        let ts: Vec<u64> = (0..4).map(|k| g.ts(0, k).unwrap()).collect();
         assert_eq!(ts, vec![50, 10, 130, 120]);
-        // wide timestamps
-        let g = group(
-            vec![RawList {
-                ts: vec![1 << 40],
-                pkt: vec![0],
-            }],
-            1,
-            &|_| 0,
-            true,
-            1,
-        );
-        assert!(matches!(g.ts, Ticks::U64(_)));
-        assert_eq!(g.ts.get(0), Some(1 << 40));
+        // a list in order is kept as is; a value above 32 bits widens the list
+        let mut l = RawList::default();
+        l.push(1, 0);
+        l.push(1 << 40, 1);
+        assert!(matches!(l.ts, Ticks::U64(_)));
+        assert!(matches!(l.pkt, Ticks::U32(_)));
+        let g = group(vec![l], 1, &|_| 0, true);
+        assert_eq!(g.ts(0, 1), Some(1 << 40));
+        assert!(g.heap_bytes() > 0);
     }
 }

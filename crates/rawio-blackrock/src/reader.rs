@@ -117,7 +117,7 @@ impl BlackrockReader {
                 let index = n.scan.as_mut().map(|scan| {
                     let units = std::mem::take(&mut scan.units);
                     let events = std::mem::take(&mut scan.events);
-                    segments::attach_nev(units, events, scan.n_packets, &wav, &mut segs, res)
+                    segments::attach_nev(units, events, &wav, &mut segs, res)
                 });
                 let sources = if index.is_some() {
                     event_sources(n.basic.spec)
@@ -614,7 +614,7 @@ impl RawIO for BlackrockReader {
         unit: usize,
     ) -> Result<RawTimestamps<'_>> {
         let (_, idx) = self.nev_parts()?;
-        Ok(idx.spikes.ts.view(idx.spikes.range(unit, seg)))
+        Ok(idx.spikes.ts_view(unit, seg))
     }
 
     fn read_spike_waveforms(
@@ -631,7 +631,7 @@ impl RawIO for BlackrockReader {
         let r = idx.spikes.range(unit, seg);
         let lo = (r.start + spikes.start).min(r.end);
         let hi = (r.start + spikes.end).min(r.end).max(lo);
-        let pkts: Vec<u64> = (lo..hi).filter_map(|k| idx.spikes.pkt.get(k)).collect();
+        let pkts: Vec<u64> = (lo..hi).filter_map(|k| idx.spikes.pkt(unit, k)).collect();
         nev.touched.account(
             &nev.map,
             (pkts.len() as u64).saturating_mul(nev.basic.packet_size),
@@ -665,12 +665,12 @@ impl RawIO for BlackrockReader {
         let labels = r
             .clone()
             .map(|k| {
-                let pkt = idx.events.pkt.get(k).unwrap_or(u64::MAX);
+                let pkt = idx.events.pkt(ev, k).unwrap_or(u64::MAX);
                 self.packet(nev, pkt).map(|b| label_of(src, spec, b))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Events {
-            timestamps: idx.events.ts.view(r),
+            timestamps: idx.events.ts_view(ev, seg),
             durations: None,
             labels,
         })

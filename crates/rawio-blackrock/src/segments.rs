@@ -171,7 +171,6 @@ pub(crate) fn unit_order(units: &[((u16, u8), RawList)], wav: &[WaveformInfo]) -
 pub(crate) fn attach_nev(
     units: Vec<((u16, u8), RawList)>,
     events: Vec<RawList>,
-    n_packets: u64,
     wav: &[WaveformInfo],
     segs: &mut Vec<SegPlan>,
     resolution: u32,
@@ -199,19 +198,16 @@ pub(crate) fn attach_nev(
         .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
         .collect();
     let n = segs.len();
-    let spikes = group(lists, n, &seg_of, true, n_packets);
-    let events = group(events, n, &seg_of, false, n_packets);
-    let mut bounds: Vec<Option<(u64, u64)>> = vec![None; n];
-    for g in [&spikes, &events] {
-        for grp in &g.groups {
-            let Some(b) = bounds.get_mut(grp.seg) else {
-                continue;
-            };
-            for t in (grp.start..grp.end).filter_map(|k| g.ts.get(k)) {
-                *b = Some(b.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))));
-            }
-        }
-    }
+    let spikes = group(lists, n, &seg_of, true);
+    let events = group(events, n, &seg_of, false);
+    let bounds = spikes
+        .bounds(n)
+        .into_iter()
+        .zip(events.bounds(n))
+        .map(|(a, b)| match (a, b) {
+            (Some((a0, a1)), Some((b0, b1))) => Some((a0.min(b0), a1.max(b1))),
+            (a, b) => a.or(b),
+        });
     for (seg, b) in segs.iter_mut().zip(bounds) {
         if let Some((lo, hi)) = b {
             seg.t_start = seg.t_start.min(lo as f64 / f64::from(resolution));
