@@ -287,6 +287,13 @@ impl Ticks {
         }
     }
 
+    fn shrink_to_fit(&mut self) {
+        match self {
+            Ticks::U32(a) => a.shrink_to_fit(),
+            Ticks::U64(a) => a.shrink_to_fit(),
+        }
+    }
+
     /// Number of values.
     pub fn len(&self) -> usize {
         match self {
@@ -444,6 +451,9 @@ pub fn group(
                     || (1..n)
                         .all(|k| seg(k) != seg(k - 1) || list.ts.get(k - 1) <= list.ts.get(k)));
             let (items, segs) = if in_order {
+                let mut list = list;
+                list.ts.shrink_to_fit();
+                list.pkt.shrink_to_fit();
                 (list, segs)
             } else {
                 let mut order: Vec<usize> = (0..n).collect();
