@@ -8,7 +8,8 @@ Pure Python (struct + random), deterministic. Every fixture is a stem; its files
 
   v23_paused.ns2/.ns5/.nev  spec 2.3, two sampling groups (1 kHz, 4 ch; 30 kHz, 2 ch) with one
                             recording pause; a label with bytes after its NUL; a channel with a
-                            non-zero offset; NEV with 16-bit waveforms (spike width 10 at the end
+                            non-zero offset; the 30 kHz group starts 10 ticks after the 1 kHz
+                            one; NEV with 16-bit waveforms (spike width 10 at the end
                             of 48-byte packets), units 0/1/2/255, digital, serial and Latin-1
                             comment events in both segments.
   v23_split.ns5             spec 2.3, five data blocks: three that continue each other exactly,
@@ -29,6 +30,7 @@ Pure Python (struct + random), deterministic. Every fixture is a stem; its files
   truncated.ns5             spec 2.3 whose last data block declares more samples than present.
   zerocount.ns5             spec 2.3 whose only block declares 0 samples (Central 6.01 bug).
   unequal.ns2/.ns5          ns5 has a pause that ns2 does not have.
+  v23_tiny_first.ns5        spec 2.3, a one-sample first block, a pause, then 50 samples.
 
 and golden/<stem>.truth.json: what a correct reader returns (the rawio-dump/1 contract, --full),
 built from the generated values and the segment each packet was placed in, never from a reader.
@@ -296,16 +298,17 @@ def v23_paused(out, rng):
     ns2 = [rows_of(rng, 100, 4), rows_of(rng, 50, 4)]
     ns5 = [rows_of(rng, 3000, 2), rows_of(rng, 1500, 2)]
     starts = [300, 120000]
+    starts5 = [310, 120010]  # the 30 kHz group starts 10 ticks after the 1 kHz one
     nsx_file(f"{out}/v23_paused.ns2", (2, 3), 30, RES, [c[0] for c in c2],
              [(1, starts[i], len(ns2[i]), ns2[i]) for i in range(2)])
     nsx_file(f"{out}/v23_paused.ns5", (2, 3), 1, RES, [c[0] for c in c5],
-             [(1, starts[i], len(ns5[i]), ns5[i]) for i in range(2)])
+             [(1, starts5[i], len(ns5[i]), ns5[i]) for i in range(2)])
     nsx_stream_truth(t, 2, c2, 30)
     nsx_stream_truth(t, 5, c5, 1)
     for i in range(2):
-        t0 = starts[i] / RES
+        t0, t5 = starts[i] / RES, starts5[i] / RES
         t.segment([(t0, t0 + len(ns2[i]) / 1000.0, ns2[i]),
-                   (t0, t0 + len(ns5[i]) / 30000.0, ns5[i])])
+                   (t5, t5 + len(ns5[i]) / 30000.0, ns5[i])])
     psize, width = 48, 10
     ext = []
     for e in (1, 2, 3):
@@ -637,6 +640,18 @@ def zerocount(out, rng):
     return t
 
 
+def v23_tiny_first(out, rng):
+    t = Truth()
+    c = [chan(1, "x"), chan(2, "y")]
+    r = [rows_of(rng, 1, 2), rows_of(rng, 50, 2)]
+    nsx_file(f"{out}/v23_tiny_first.ns5", (2, 3), 1, RES, [x[0] for x in c],
+             [(1, 0, 1, r[0]), (1, 3000, 50, r[1])])
+    nsx_stream_truth(t, 5, c, 1)
+    t.segment([(0.0, 1 / 30000.0, r[0])])
+    t.segment([(3000 / RES, 3000 / RES + 50 / 30000.0, r[1])])
+    return t
+
+
 def unequal(out, rng):
     t = Truth()
     c2 = [chan(1, "slow")]
@@ -655,7 +670,7 @@ def unequal(out, rng):
 
 
 FIXTURES = [v23_paused, v23_split, v23_pause_packets, v30_paused, v22_8bit, v21, ptp,
-            partial, utf16, truncated, zerocount, unequal]
+            partial, utf16, truncated, zerocount, unequal, v23_tiny_first]
 
 
 def main():

@@ -9,7 +9,8 @@
 #   partial.neo.json              NEV-only 2.3 with a trailing partial packet
 #   v21.neo.json                  spec 2.1 pair (neo drops the last sample: ignored in tests)
 #   v23_paused.neo_nonev.json     two sampling groups with a pause, load_nev=False (with the NEV
-#                                 neo fails: "Inconsistent ns2 and nev file")
+#                                 neo fails: "Inconsistent ns2 and nev file"; its segment t_start
+#                                 is the ns5's, 10 ticks after the ns2's)
 #   v30_paused.neo_nonev.json     spec 3.0 with a pause, load_nev=False (with the NEV neo puts
 #                                 every packet in segment 0)
 #   ptp.neo_nonev.json            PTP ns2 + ns6, load_nev=False, gap_tolerance_ms=10 (neo

@@ -114,6 +114,7 @@ fn split_blocks_truncated_and_zero_count() {
     check("truncated");
     check("zerocount");
     check("unequal");
+    check("v23_tiny_first");
 }
 
 #[test]
