@@ -147,6 +147,17 @@ def spike_pkt(spec, psize, ts, e, unit, wf, fmt):
     return head + fill + body
 
 
+def add_spikes(t, rng, packets, spec, psize, seg, unit_index, n, span, lim, fmt="h"):
+    """n spikes of unit `unit_index` at random times in `span`, random waveforms in `lim`."""
+    e, cls = t.units[unit_index]["key"]
+    width = t.units[unit_index]["wf_width"]
+    for _ in range(n):
+        ts = rng.randint(*span)
+        wf = [rng.randint(*lim) for _ in range(width or (psize - 8))]
+        packets.append((ts, spike_pkt(spec, psize, ts, e, cls, wf, fmt)))
+        t.spike(seg, unit_index, ts, wf if width else None)
+
+
 def digital_pkt(spec, ts, reason, value, analog=None):
     p = ts_pack(spec, ts) + struct.pack("<HBBH", 0, reason, 0, value)
     if analog is not None:
@@ -321,14 +332,11 @@ def v23_paused(out, rng):
     packets = []  # (ts, bytes); written in time order
     spans = [(310, 3280), (120010, 121480)]
     for s, (a, b) in enumerate(spans):
-        for u, (e, cls) in enumerate([x["key"] for x in t.units]):
-            if e == 3 and s == 0:
+        for u, x in enumerate(t.units):
+            if x["key"][0] == 3 and s == 0:
                 continue
-            for _ in range(rng.randint(2, 6)):
-                ts = rng.randint(a, b)
-                wf = [rng.randint(-500, 500) for _ in range(width)]
-                packets.append((ts, spike_pkt((2, 3), psize, ts, e, cls, wf, "h")))
-                t.spike(s, u, ts, wf)
+            add_spikes(t, rng, packets, (2, 3), psize, s, u, rng.randint(2, 6), (a, b),
+                       (-500, 500))
         for _ in range(4):
             ts = rng.randint(a, b)
             v = rng.choice([0xFFFD, 0xFFFF, 0xBFFF])
@@ -422,12 +430,9 @@ def v30_paused(out, rng):
     packets = []
     for s in range(2):
         a, b = starts[s] + 5, starts[s] + len(r[s]) - 5
-        for u, (e, cls) in enumerate([x["key"] for x in t.units]):
-            for _ in range(rng.randint(2, 4)):
-                ts = rng.randint(a, b)
-                wf = [rng.randint(-900, 900) for _ in range(width)]
-                packets.append((ts, spike_pkt((3, 0), psize, ts, e, cls, wf, "h")))
-                t.spike(s, u, ts, wf)
+        for u in range(len(t.units)):
+            add_spikes(t, rng, packets, (3, 0), psize, s, u, rng.randint(2, 4), (a, b),
+                       (-900, 900))
         for _ in range(2):
             ts = rng.randint(a, b)
             packets.append((ts, digital_pkt((3, 0), ts, 1, 1000 + s)))
@@ -457,12 +462,8 @@ def v22_8bit(out, rng):
     t.events = EV21
     t.nev_res = RES
     packets = []
-    for u, (e, cls) in enumerate([x["key"] for x in t.units]):
-        for _ in range(3):
-            ts = rng.randint(10, 2990)
-            wf = [rng.randint(-128, 127) for _ in range(width)]
-            packets.append((ts, spike_pkt((2, 2), psize, ts, e, cls, wf, "b")))
-            t.spike(0, u, ts, wf if t.units[u]["wf_width"] else None)
+    for u in range(len(t.units)):
+        add_spikes(t, rng, packets, (2, 2), psize, 0, u, 3, (10, 2990), (-128, 127), "b")
     # digital (reason 1), analog channels 1 and 3 (bits 1, 3), periodic (bit 6)
     for reason, value, analog in [(1, 5, [0] * 5), (0b1010, 6, [11, -22, 33, -44, 55]),
                                   (64, 7, [1, 2, 3, 4, 5]), (129, 8, [0] * 5)]:
@@ -504,12 +505,8 @@ def v21(out, rng):
     t.events = EV21
     t.nev_res = RES
     packets = []
-    for u, (e, cls) in enumerate([x["key"] for x in t.units]):
-        for _ in range(4):
-            ts = rng.randint(0, 14990)
-            wf = [rng.randint(-300, 300) for _ in range(width)]
-            packets.append((ts, spike_pkt((2, 1), psize, ts, e, cls, wf, "h")))
-            t.spike(0, u, ts, wf)
+    for u in range(len(t.units)):
+        add_spikes(t, rng, packets, (2, 1), psize, 0, u, 4, (0, 14990), (-300, 300))
     for v in (65280, 65296):
         ts = rng.randint(0, 14990)
         packets.append((ts, digital_pkt((2, 1), ts, 1, v, [0] * 5)))
@@ -581,12 +578,8 @@ def partial(out, rng):
     t.events = EV23
     t.nev_res = RES
     packets = []
-    for u, (e, cls) in enumerate([x["key"] for x in t.units]):
-        for _ in range(5):
-            ts = rng.randint(1000, 90000)
-            wf = [rng.randint(-200, 200) for _ in range(width)]
-            packets.append((ts, spike_pkt((2, 3), psize, ts, e, cls, wf, "h")))
-            t.spike(0, u, ts, wf)
+    for u in range(len(t.units)):
+        add_spikes(t, rng, packets, (2, 3), psize, 0, u, 5, (1000, 90000), (-200, 200))
     ts = 5000
     packets.append((ts, comment_pkt((2, 3), ts, 0, b"note\0")))
     t.event(0, 2, ts, "note")

@@ -155,14 +155,11 @@ fn v22_channel(
         ("max_digital_val", json!(c.max_digital)),
         ("min_analog_val", json!(c.min_analog)),
         ("max_analog_val", json!(c.max_analog)),
-        ("hi_freq_corner", json!(c.hi_freq_corner)),
-        ("hi_freq_order", json!(c.hi_freq_order)),
-        ("hi_freq_type", json!(c.hi_freq_type)),
-        ("lo_freq_corner", json!(c.lo_freq_corner)),
-        ("lo_freq_order", json!(c.lo_freq_order)),
-        ("lo_freq_type", json!(c.lo_freq_type)),
     ] {
         ann.insert(k.into(), v);
+    }
+    for (k, v) in c.filters.annotations() {
+        ann.insert(k.into(), json!(v));
     }
     if c.label_has_tail {
         ann.insert(

@@ -75,9 +75,11 @@ pub mod nsx_header;
 pub mod nsx_index;
 pub mod reader;
 mod segments;
+pub mod spec;
 pub mod text;
 
 pub use reader::{BlackrockReader, Options};
+pub use spec::Spec;
 pub use text::ParseError;
 
 use rawio_core::{Confidence, Format, RawIO, Result};

@@ -1,7 +1,10 @@
 //! Pure parsers of NEV (spikes and events) files: the basic header, the 32-byte extended
 //! headers and the fixed-size data packets of every file spec (2.1, 2.2, 2.3, 3.0). No I/O.
 
-use crate::text::{ParseError, cut_at_nul, decode_latin1, decode_utf16};
+use crate::nsx_header::Filters;
+pub use crate::spec::Spec as NevSpec;
+use crate::spec::Spec;
+use crate::text::{ParseError, cut_at_nul, decode_latin1, decode_utf16, unknown_spec};
 use rawio_core::LeReader;
 
 /// Size of the NEV basic header.
@@ -9,64 +12,10 @@ pub const BASIC_SIZE: u64 = 336;
 /// Size of one extended header.
 pub const EXT_SIZE: u64 = 32;
 
-/// The file specification of a NEV file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NevSpec {
-    /// 2.1: u32 timestamps, spikes on electrodes 1–255, five analog values per digital packet.
-    V21,
-    /// 2.2: as 2.1, with spike widths and labels in the extended headers.
-    V22,
-    /// 2.3: u32 timestamps, spikes on electrodes 1–2048, comments and other system packets.
-    V23,
-    /// 3.0: u64 timestamps (nanoseconds for PTP recordings).
-    V30,
-}
-
-impl NevSpec {
-    /// `"2.1"` ... `"3.0"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            NevSpec::V21 => "2.1",
-            NevSpec::V22 => "2.2",
-            NevSpec::V23 => "2.3",
-            NevSpec::V30 => "3.0",
-        }
-    }
-
-    /// Bytes of the packet timestamp: 4, or 8 for 3.0.
-    pub fn timestamp_bytes(self) -> u64 {
-        if self == NevSpec::V30 { 8 } else { 4 }
-    }
-
-    /// Bytes before a packet's payload: the timestamp and the u16 packet id.
-    pub fn packet_header_bytes(self) -> u64 {
-        self.timestamp_bytes() + 2
-    }
-
-    /// The highest electrode id of a spike packet (neo's ranges: 255 for 2.1/2.2, 2048 after).
-    pub fn max_spike_id(self) -> u16 {
-        match self {
-            NevSpec::V21 | NevSpec::V22 => 255,
-            NevSpec::V23 | NevSpec::V30 => 2048,
-        }
-    }
-
-    /// Whether the spec has comment and other system packets (0xFFFB–0xFFFF).
-    pub fn has_system_packets(self) -> bool {
-        matches!(self, NevSpec::V23 | NevSpec::V30)
-    }
-}
-
 /// The spec of a NEV file from its first 10 bytes, or `None`.
 pub fn detect_spec(prefix: &[u8]) -> Option<NevSpec> {
     match prefix.get(..8)? {
-        b"NEURALEV" | b"BREVENTS" => match (prefix.get(8)?, prefix.get(9)?) {
-            (2, 1) => Some(NevSpec::V21),
-            (2, 2) => Some(NevSpec::V22),
-            (2, 3) => Some(NevSpec::V23),
-            (3, 0) => Some(NevSpec::V30),
-            _ => None,
-        },
+        b"NEURALEV" | b"BREVENTS" => Spec::from_version(*prefix.get(8)?, *prefix.get(9)?),
         _ => None,
     }
 }
@@ -108,17 +57,8 @@ impl NevBasicHeader {
 /// Parses the basic header at the start of `bytes`, checking the sizes it declares against
 /// each other (not against the file: the caller does that).
 pub fn parse_basic_header(bytes: &[u8]) -> Result<NevBasicHeader, ParseError> {
-    let spec = detect_spec(bytes).ok_or_else(|| {
-        let id = bytes.get(..8).map(decode_latin1).unwrap_or_default();
-        ParseError::new(
-            0,
-            format!(
-                "not a NEV file of a known spec: type id {id:?}, version {:?}.{:?} (known: NEURALEV 2.1/2.2/2.3, BREVENTS 3.0)",
-                bytes.get(8),
-                bytes.get(9)
-            ),
-        )
-    })?;
+    let spec = detect_spec(bytes)
+        .ok_or_else(|| unknown_spec(bytes, "a NEV", "NEURALEV 2.1/2.2/2.3, BREVENTS 3.0"))?;
     let mut r = LeReader::new(bytes, 0);
     let file_type = decode_latin1(r.take(8)?);
     r.skip(2)?;
@@ -204,18 +144,8 @@ pub struct WaveformInfo {
 pub struct FilterInfo {
     /// Electrode id.
     pub electrode_id: u16,
-    /// High-pass corner (mHz).
-    pub hi_freq_corner: u32,
-    /// High-pass order.
-    pub hi_freq_order: u32,
-    /// High-pass type.
-    pub hi_freq_type: u16,
-    /// Low-pass corner (mHz).
-    pub lo_freq_corner: u32,
-    /// Low-pass order.
-    pub lo_freq_order: u32,
-    /// Low-pass type.
-    pub lo_freq_type: u16,
+    /// The filters.
+    pub filters: Filters,
 }
 
 /// One extended header.
@@ -290,12 +220,7 @@ pub fn parse_ext_header(bytes: &[u8], spec: NevSpec, base: u64) -> Result<ExtHea
         },
         b"NEUEVFLT" => ExtHeader::Filter(FilterInfo {
             electrode_id: r.u16()?,
-            hi_freq_corner: r.u32()?,
-            hi_freq_order: r.u32()?,
-            hi_freq_type: r.u16()?,
-            lo_freq_corner: r.u32()?,
-            lo_freq_order: r.u32()?,
-            lo_freq_type: r.u16()?,
+            filters: Filters::read(&mut r)?,
         }),
         b"DIGLABEL" => ExtHeader::DigitalLabel {
             label: cut_at_nul(r.take(16)?).0,

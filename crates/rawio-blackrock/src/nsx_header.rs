@@ -2,7 +2,9 @@
 //! headers and the data-block headers of every file spec (2.1, 2.2, 2.3, 3.0). No I/O: every
 //! function takes bytes and the absolute offset of their first byte.
 
-use crate::text::{ParseError, cut_at_nul, decode_latin1};
+pub use crate::spec::Spec as NsxSpec;
+use crate::spec::Spec;
+use crate::text::{ParseError, cut_at_nul, decode_latin1, unknown_spec};
 use rawio_core::LeReader;
 
 /// Size of the spec 2.1 basic header (`NEURALSG`).
@@ -18,53 +20,14 @@ pub const BASE_RATE: u32 = 30_000;
 /// `timestamp_resolution` of PTP (Gemini) files: nanoseconds.
 pub const PTP_RESOLUTION: u32 = 1_000_000_000;
 
-/// The file specification of an NSx file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NsxSpec {
-    /// 2.1 (`NEURALSG`): no timestamps, one continuous run of samples.
-    V21,
-    /// 2.2 (`NEURALCD`): data blocks with u32 timestamps.
-    V22,
-    /// 2.3 (`NEURALCD`): data blocks with u32 timestamps.
-    V23,
-    /// 3.0 (`BRSMPGRP`): data blocks with u64 timestamps (PTP files are 3.0).
-    V30,
-}
-
-impl NsxSpec {
-    /// `"2.1"`, `"2.2"`, `"2.3"` or `"3.0"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            NsxSpec::V21 => "2.1",
-            NsxSpec::V22 => "2.2",
-            NsxSpec::V23 => "2.3",
-            NsxSpec::V30 => "3.0",
-        }
-    }
-
-    /// Bytes of a data-block header: 9 (u8 flag, u32 timestamp, u32 count) for 2.2/2.3, 13 (u64
-    /// timestamp) for 3.0, none for 2.1.
-    pub fn block_header_size(self) -> u64 {
-        match self {
-            NsxSpec::V21 => 0,
-            NsxSpec::V22 | NsxSpec::V23 => 9,
-            NsxSpec::V30 => 13,
-        }
-    }
-}
-
 /// The spec of an NSx file from its first 10 bytes (file type id, major, minor), or `None` when
 /// it is not an NSx file of a known spec.
 pub fn detect_spec(prefix: &[u8]) -> Option<NsxSpec> {
-    let id = prefix.get(..8)?;
-    match id {
+    match prefix.get(..8)? {
         b"NEURALSG" => Some(NsxSpec::V21),
-        b"NEURALCD" | b"BRSMPGRP" => match (prefix.get(8)?, prefix.get(9)?) {
-            (2, 2) => Some(NsxSpec::V22),
-            (2, 3) => Some(NsxSpec::V23),
-            (3, 0) => Some(NsxSpec::V30),
-            _ => None,
-        },
+        b"NEURALCD" | b"BRSMPGRP" => {
+            Spec::from_version(*prefix.get(8)?, *prefix.get(9)?).filter(|s| *s != Spec::V21)
+        }
         _ => None,
     }
 }
@@ -140,18 +103,8 @@ pub struct NsxChannel {
     pub max_analog: i16,
     /// Analog units (`"uV"`, `"mV"`), cut at the first NUL.
     pub units: String,
-    /// High-pass corner in mHz.
-    pub hi_freq_corner: u32,
-    /// High-pass filter order.
-    pub hi_freq_order: u32,
-    /// High-pass filter type (0 none, 1 Butterworth).
-    pub hi_freq_type: u16,
-    /// Low-pass corner in mHz.
-    pub lo_freq_corner: u32,
-    /// Low-pass filter order.
-    pub lo_freq_order: u32,
-    /// Low-pass filter type.
-    pub lo_freq_type: u16,
+    /// The filters that produced the signal.
+    pub filters: Filters,
     /// Whether the file states analog/digital ranges (false for 2.1).
     pub has_ranges: bool,
 }
@@ -160,14 +113,10 @@ pub struct NsxChannel {
 /// `bytes_in_headers = 32 + 4 * channel_count` and `timestamp_resolution = 30000`.
 pub fn parse_basic_header(bytes: &[u8]) -> Result<NsxBasicHeader, ParseError> {
     let spec = detect_spec(bytes).ok_or_else(|| {
-        let id = bytes.get(..8).map(decode_latin1).unwrap_or_default();
-        ParseError::new(
-            0,
-            format!(
-                "not an NSx file of a known spec: type id {id:?}, version {:?}.{:?} (known: NEURALSG 2.1, NEURALCD 2.2/2.3, BRSMPGRP 3.0)",
-                bytes.get(8),
-                bytes.get(9)
-            ),
+        unknown_spec(
+            bytes,
+            "an NSx",
+            "NEURALSG 2.1, NEURALCD 2.2/2.3, BRSMPGRP 3.0",
         )
     })?;
     let mut r = LeReader::new(bytes, 0);
@@ -255,12 +204,7 @@ pub fn parse_channel(bytes: &[u8], spec: NsxSpec, base: u64) -> Result<NsxChanne
             min_analog: 0,
             max_analog: 0,
             units: String::new(),
-            hi_freq_corner: 0,
-            hi_freq_order: 0,
-            hi_freq_type: 0,
-            lo_freq_corner: 0,
-            lo_freq_order: 0,
-            lo_freq_type: 0,
+            filters: Filters::default(),
             has_ranges: false,
         });
     }
@@ -278,14 +222,53 @@ pub fn parse_channel(bytes: &[u8], spec: NsxSpec, base: u64) -> Result<NsxChanne
         min_analog: r.i16()?,
         max_analog: r.i16()?,
         units: cut_at_nul(r.take(16)?).0,
-        hi_freq_corner: r.u32()?,
-        hi_freq_order: r.u32()?,
-        hi_freq_type: r.u16()?,
-        lo_freq_corner: r.u32()?,
-        lo_freq_order: r.u32()?,
-        lo_freq_type: r.u16()?,
+        filters: Filters::read(&mut r)?,
         has_ranges: true,
     })
+}
+
+/// High- and low-pass filters (NSx extended headers and NEV `NEUEVFLT` headers share the
+/// layout: corner in mHz u32, order u32, type u16, for each).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Filters {
+    /// High-pass corner (mHz).
+    pub hi_corner: u32,
+    /// High-pass order.
+    pub hi_order: u32,
+    /// High-pass type (0 none, 1 Butterworth).
+    pub hi_type: u16,
+    /// Low-pass corner (mHz).
+    pub lo_corner: u32,
+    /// Low-pass order.
+    pub lo_order: u32,
+    /// Low-pass type.
+    pub lo_type: u16,
+}
+
+impl Filters {
+    /// Reads the 20 bytes of filter fields.
+    pub fn read(r: &mut LeReader<'_>) -> Result<Self, ParseError> {
+        Ok(Filters {
+            hi_corner: r.u32()?,
+            hi_order: r.u32()?,
+            hi_type: r.u16()?,
+            lo_corner: r.u32()?,
+            lo_order: r.u32()?,
+            lo_type: r.u16()?,
+        })
+    }
+
+    /// neo's annotation names and values.
+    pub fn annotations(&self) -> [(&'static str, u32); 6] {
+        [
+            ("hi_freq_corner", self.hi_corner),
+            ("hi_freq_order", self.hi_order),
+            ("hi_freq_type", u32::from(self.hi_type)),
+            ("lo_freq_corner", self.lo_corner),
+            ("lo_freq_order", self.lo_order),
+            ("lo_freq_type", u32::from(self.lo_type)),
+        ]
+    }
 }
 
 /// The header of one data block (spec 2.2+): a flag byte that must be 1, the timestamp of the
@@ -435,7 +418,7 @@ mod tests {
         assert!(c.label_has_tail);
         assert_eq!((c.min_digital, c.max_analog), (-32767, 5000));
         assert_eq!(c.units, "mV");
-        assert_eq!((c.hi_freq_corner, c.lo_freq_corner), (250, 7500000));
+        assert_eq!((c.filters.hi_corner, c.filters.lo_corner), (250, 7500000));
         let e = parse_channel(&b[..40], NsxSpec::V23, 314).unwrap_err();
         assert_eq!(e.offset, 314 + 30);
     }

@@ -129,12 +129,7 @@ impl BlackrockReader {
             None => (None, Vec::new(), crate::nsx_header::BASE_RATE),
         };
         if segs.is_empty() {
-            segs.push(SegPlan {
-                parts: Vec::new(),
-                extent: None,
-                t_start: f64::INFINITY,
-                t_stop: f64::NEG_INFINITY,
-            });
+            segs.push(SegPlan::empty());
         }
         for s in &mut segs {
             s.parts.resize(nsx.len(), None);

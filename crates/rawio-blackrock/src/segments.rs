@@ -20,6 +20,16 @@ pub(crate) struct SegPlan {
 }
 
 impl SegPlan {
+    /// A segment without runs (bounds from NEV packets, or a placeholder).
+    pub fn empty() -> Self {
+        SegPlan {
+            parts: Vec::new(),
+            extent: None,
+            t_start: f64::INFINITY,
+            t_stop: f64::NEG_INFINITY,
+        }
+    }
+
     fn new(files: &[&NsxFile], parts: Vec<Option<usize>>) -> Self {
         let mut extent: Option<(Instant, Instant)> = None;
         let (mut t0, mut t1) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -176,12 +186,7 @@ pub(crate) fn attach_nev(
     resolution: u32,
 ) -> NevIndex {
     if segs.is_empty() {
-        segs.push(SegPlan {
-            parts: Vec::new(),
-            extent: None,
-            t_start: f64::INFINITY,
-            t_stop: f64::NEG_INFINITY,
-        });
+        segs.push(SegPlan::empty());
     }
     let clock = SegmentClock::new(segs);
     let seg_of = |ts: u64| {

@@ -40,6 +40,19 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
+/// The error for a file whose first 10 bytes (type id, major, minor) are not a known spec.
+pub fn unknown_spec(prefix: &[u8], kind: &str, known: &str) -> ParseError {
+    let id = prefix.get(..8).map(decode_latin1).unwrap_or_default();
+    ParseError::new(
+        0,
+        format!(
+            "not {kind} file of a known spec: type id {id:?}, version {:?}.{:?} (known: {known})",
+            prefix.get(8),
+            prefix.get(9)
+        ),
+    )
+}
+
 /// Latin-1: every byte is the code point of the same value (never fails).
 pub fn decode_latin1(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
