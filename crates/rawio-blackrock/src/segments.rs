@@ -237,3 +237,72 @@ pub(crate) fn finish_bounds(segs: &mut [SegPlan], tick: f64) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn wav(e: u16) -> WaveformInfo {
+        WaveformInfo {
+            electrode_id: e,
+            physical_connector: 0,
+            connector_pin: 0,
+            digitization_factor: 250,
+            energy_threshold: 0,
+            hi_threshold: 0,
+            lo_threshold: 0,
+            n_sorted_units: 0,
+            bytes_per_sample: 2,
+            spike_width: Some(10),
+        }
+    }
+
+    #[test]
+    fn units_follow_header_order_once_then_headerless_electrodes() {
+        let units: Vec<((u16, u8), RawList)> = [(5, 1), (9, 0), (3, 255), (5, 0), (3, 0), (1, 2)]
+            .into_iter()
+            .map(|k| (k, RawList::default()))
+            .collect();
+        // electrode 3 has two NEUEVWAV headers (neo would make its units twice); 1 and 9 none
+        let order = unit_order(&units, &[wav(5), wav(3), wav(3)]);
+        let keys: Vec<(u16, u8)> = order.iter().map(|&i| units[i].0).collect();
+        assert_eq!(keys, [(5, 0), (5, 1), (3, 0), (3, 255), (1, 2), (9, 0)]);
+    }
+
+    #[test]
+    fn clock_assigns_pause_times_to_the_nearer_segment() {
+        let seg = |a: u64, b: u64| SegPlan {
+            extent: Some((
+                Instant {
+                    ticks: a,
+                    res: 30000,
+                },
+                Instant {
+                    ticks: b,
+                    res: 30000,
+                },
+            )),
+            ..SegPlan::empty()
+        };
+        let c = SegmentClock::new(&[seg(100, 200), seg(1000, 1100)]);
+        let at = |t| {
+            c.segment_of(Instant {
+                ticks: t,
+                res: 30000,
+            })
+        };
+        assert_eq!(
+            [at(0), at(150), at(200), at(599), at(600), at(601), at(5000)],
+            [0, 0, 0, 0, 0, 1, 1]
+        );
+        // another clock (ns) compares exactly
+        assert_eq!(
+            c.segment_of(Instant {
+                ticks: 1_000 * 1_000_000_000 / 30000,
+                res: 1_000_000_000
+            }),
+            1
+        );
+    }
+}
