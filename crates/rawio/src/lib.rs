@@ -10,6 +10,7 @@
 //! | `plexon` | `rawio-plexon` | Plexon `.plx` |
 //! | `phy` | `rawio-phy` | KiloSort/Phy output folders |
 //! | `nwb` | `rawio-nwb` | NWB 2.x (pure-Rust HDF5) |
+//! | `blackrock` | `rawio-blackrock` | Blackrock `.nsX` (spec 2.1–3.0, PTP) and `.nev` |
 //!
 //! # Example
 //!
@@ -37,6 +38,8 @@
 pub use rawio_core;
 pub use rawio_core::*;
 
+#[cfg(feature = "blackrock")]
+pub use rawio_blackrock as blackrock;
 #[cfg(feature = "neuroscope")]
 pub use rawio_neuroscope as neuroscope;
 #[cfg(feature = "nwb")]
@@ -61,6 +64,8 @@ pub fn formats() -> Vec<&'static Format> {
     v.push(&rawio_phy::FORMAT);
     #[cfg(feature = "nwb")]
     v.push(&rawio_nwb::FORMAT);
+    #[cfg(feature = "blackrock")]
+    v.push(&rawio_blackrock::FORMAT);
     v
 }
 
