@@ -67,6 +67,7 @@
 #![forbid(unsafe_code)]
 
 mod attr;
+pub mod declared;
 mod file;
 mod filters;
 mod links;

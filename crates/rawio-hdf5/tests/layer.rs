@@ -405,3 +405,35 @@ fn lzf_zstd_and_external_links() {
         "{missing}"
     );
 }
+
+#[test]
+fn declared_sizes_point_at_dataspace_dimensions() {
+    let path = rawio_conformance_free_testdata("hdf5/layer.h5");
+    let found = rawio_hdf5::declared::declared_sizes(&path, std::path::Path::new("layer.h5"));
+    assert!(found.len() >= 4, "{found:?}");
+    let bytes = std::fs::read(&path).unwrap();
+    let f = rawio_hdf5::H5File::open(&path, "test", &Default::default()).unwrap();
+    let dims: std::collections::HashSet<u64> = f
+        .objects()
+        .iter()
+        .filter_map(|o| f.dataset(&o.path).ok())
+        .flat_map(|d| d.shape().to_vec())
+        .collect();
+    assert!(found.iter().all(|d| d.what.contains("HDF5 dataspace")));
+    // every dataset dimension of the file is listed at least once
+    for d in dims {
+        assert!(
+            found.iter().any(|x| {
+                let at = x.offset as usize;
+                u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) == d
+            }),
+            "dimension {d} not found"
+        );
+    }
+}
+
+fn rawio_conformance_free_testdata(rel: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel)
+}
