@@ -38,14 +38,21 @@
 //! (and can split segments), and files without data blocks or with a zero clock open.
 #![forbid(unsafe_code)]
 
+mod annotations;
+mod channels;
 pub mod header;
 pub mod index;
+mod read;
 pub mod reader;
+mod segments;
 
 pub use reader::{Options, PlexonReader};
 
 use rawio_core::{Confidence, Format, RawIO, Result};
 use std::path::Path;
+
+/// The format id, in [`FORMAT`] and in every error.
+pub const FORMAT_ID: &str = "plexon";
 
 fn sniff(path: &Path) -> Confidence {
     let prefix = rawio_core::registry::read_prefix(path, 4);
@@ -64,7 +71,7 @@ fn open(path: &Path) -> Result<Box<dyn RawIO>> {
 
 /// The Plexon `.plx` format descriptor.
 pub const FORMAT: Format = Format {
-    id: "plexon",
+    id: FORMAT_ID,
     name: "Plexon PLX",
     extensions: &["plx"],
     opens: "a .plx file",
