@@ -68,8 +68,14 @@
 //! spike, raw data duration)`, at least one sample after `t_start`.
 #![forbid(unsafe_code)]
 
+mod folder;
 pub mod header;
+mod raw;
 mod reader;
+mod spikes;
+mod stats;
+mod templates;
+mod units;
 
 pub use header::{Params, PyValue, Table};
 pub use reader::PhyReader;
@@ -77,7 +83,7 @@ pub use reader::PhyReader;
 use rawio_core::{Confidence, Format, RawIO, Result};
 use std::path::Path;
 
-/// The format id.
+/// The format id, in [`FORMAT`] and in every error.
 pub const FORMAT_ID: &str = "phy";
 
 /// Which clusters become units.
