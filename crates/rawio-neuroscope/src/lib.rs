@@ -86,6 +86,13 @@
 //! the last spike and the last event. When all of those are 0 (an empty session), `t_stop`
 //! is one sample period (`1 / samplingRate`) and the segment annotation `t_stop_fallback`
 //! says so.
+//!
+//! # Structure
+//!
+//! Opening is a pipeline of named steps (see CONTRIBUTING, "The open pipeline"), one module
+//! each: discover the session's files (`session`), parse the xml ([`header`], pure), index the
+//! signal files, spike groups and event files (`signals`, `spikes`, `events`, which also build
+//! their header entries), then the segment (`reader`).
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 

@@ -36,6 +36,14 @@
 //! use `BitsPerSlowSample`, signal `t_start` is the first block's timestamp, the segment's
 //! `t_stop` covers the signals, gaps between slow blocks are reported in the annotations
 //! (and can split segments), and files without data blocks or with a zero clock open.
+//!
+//! # Structure
+//!
+//! Opening is a pipeline of named steps (see CONTRIBUTING, "The open pipeline"):
+//! [`header::FileHeaders::parse`] (pure) reads the headers, [`index::Index::scan_file`] indexes
+//! every data block in one pass, then private modules build the channels (`channels`), the
+//! segments (`segments`) and the block annotations (`annotations`, including the check of the
+//! header's per-channel counts against the index); [`reader`] holds the reader and its reads.
 #![forbid(unsafe_code)]
 
 mod annotations;
