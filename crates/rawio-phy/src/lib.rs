@@ -84,6 +84,8 @@ mod reader;
 mod spikes;
 mod stats;
 mod templates;
+#[cfg(test)]
+mod test_npy;
 mod units;
 
 pub use header::{Params, PyValue, Table};

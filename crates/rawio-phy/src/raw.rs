@@ -18,47 +18,15 @@ use std::path::Path;
 /// arrays; this picks the type before there is one).
 macro_rules! with_dtype {
     ($dtype:expr, $T:ident => $body:expr) => {
+        with_dtype!(@match $dtype, $T, $body, Int8 i8, Uint8 u8, Int16 i16, Uint16 u16,
+            Int32 i32, Uint32 u32, Int64 i64, Uint64 u64, Float32 f32, Float64 f64)
+    };
+    (@match $dtype:expr, $T:ident, $body:expr, $($variant:ident $t:ty),*) => {
         match $dtype {
-            Dtype::Int8 => {
-                type $T = i8;
+            $(Dtype::$variant => {
+                type $T = $t;
                 $body
-            }
-            Dtype::Uint8 => {
-                type $T = u8;
-                $body
-            }
-            Dtype::Int16 => {
-                type $T = i16;
-                $body
-            }
-            Dtype::Uint16 => {
-                type $T = u16;
-                $body
-            }
-            Dtype::Int32 => {
-                type $T = i32;
-                $body
-            }
-            Dtype::Uint32 => {
-                type $T = u32;
-                $body
-            }
-            Dtype::Int64 => {
-                type $T = i64;
-                $body
-            }
-            Dtype::Uint64 => {
-                type $T = u64;
-                $body
-            }
-            Dtype::Float32 => {
-                type $T = f32;
-                $body
-            }
-            Dtype::Float64 => {
-                type $T = f64;
-                $body
-            }
+            })*
         }
     };
 }

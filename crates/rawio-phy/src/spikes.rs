@@ -290,39 +290,18 @@ pub(crate) enum Order {
 }
 
 impl Order {
+    /// The spike indexes of `r`, in order.
     pub(crate) fn indexes(&self, r: Range<usize>) -> Vec<usize> {
-        match self {
-            Order::U32(v) => v
-                .get(r)
-                .unwrap_or(&[])
-                .iter()
-                .map(|&i| i as usize)
-                .collect(),
-            Order::U64(v) => v
-                .get(r)
-                .unwrap_or(&[])
-                .iter()
-                .map(|&i| i as usize)
-                .collect(),
-        }
+        let mut out = Vec::with_capacity(r.len());
+        self.for_each(r, |i| out.push(i));
+        out
     }
 
     /// The values of `a` at the spike indexes of `r`, in order.
     pub(crate) fn gather<T: Copy>(&self, r: Range<usize>, a: ArrayView1<'_, T>) -> Vec<T> {
-        match self {
-            Order::U32(o) => o
-                .get(r)
-                .unwrap_or(&[])
-                .iter()
-                .filter_map(|&i| a.get(i as usize).copied())
-                .collect(),
-            Order::U64(o) => o
-                .get(r)
-                .unwrap_or(&[])
-                .iter()
-                .filter_map(|&i| a.get(i as usize).copied())
-                .collect(),
-        }
+        let mut out = Vec::with_capacity(r.len());
+        self.for_each(r, |i| out.extend(a.get(i).copied()));
+        out
     }
 
     /// `f(i)` for each spike index of `r`, in order.
@@ -399,78 +378,70 @@ fn group_by_unit<T: Sample>(
     let total = offsets[n_units];
     let mut next: Vec<usize> = offsets[..n_units].to_vec();
     let order = if clusters.len() <= u32::MAX as usize {
-        let mut o = vec![0u32; total];
-        for (i, &c) in clusters.iter().enumerate() {
-            if let Some(u) = unit(c) {
-                o[next[u]] = i as u32;
-                next[u] += 1;
-            }
-        }
-        Order::U32(o)
+        Order::U32(scatter(clusters, &unit, &mut next, total, |i| i as u32))
     } else {
-        let mut o = vec![0u64; total];
-        for (i, &c) in clusters.iter().enumerate() {
-            if let Some(u) = unit(c) {
-                o[next[u]] = i as u64;
-                next[u] += 1;
-            }
-        }
-        Order::U64(o)
+        Order::U64(scatter(clusters, &unit, &mut next, total, |i| i as u64))
     };
     (offsets, order)
+}
+
+/// The counting sort's second pass: spike `i` goes to slot `next[unit]` of its unit.
+fn scatter<T: Sample, I: Copy + Default>(
+    clusters: ArrayView1<'_, T>,
+    unit: &impl Fn(T) -> Option<usize>,
+    next: &mut [usize],
+    total: usize,
+    index: impl Fn(usize) -> I,
+) -> Vec<I> {
+    let mut o = vec![I::default(); total];
+    for (i, &c) in clusters.iter().enumerate() {
+        if let Some(u) = unit(c) {
+            o[next[u]] = index(i);
+            next[u] += 1;
+        }
+    }
+    o
 }
 
 /// Sorts each unit's spike indexes by spike time (stable).
 fn sort_units<T: Sample>(times: ArrayView1<'_, T>, order: &mut Order, offsets: &[usize]) {
     let key = |i: usize| times.get(i).copied().unwrap_or_default();
-    let cmp = |a: &T, b: &T| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal);
+    let cmp = |a: usize, b: usize| {
+        key(a)
+            .partial_cmp(&key(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    };
     for w in offsets.windows(2) {
         match order {
-            Order::U32(v) => {
-                if let Some(s) = v.get_mut(w[0]..w[1]) {
-                    s.sort_by(|&a, &b| cmp(&key(a as usize), &key(b as usize)));
-                }
-            }
-            Order::U64(v) => {
-                if let Some(s) = v.get_mut(w[0]..w[1]) {
-                    s.sort_by(|&a, &b| cmp(&key(a as usize), &key(b as usize)));
-                }
-            }
+            Order::U32(v) => sort_run(v.get_mut(w[0]..w[1]), |i| i as usize, cmp),
+            Order::U64(v) => sort_run(v.get_mut(w[0]..w[1]), |i| i as usize, cmp),
         }
+    }
+}
+
+/// Sorts one unit's spike indexes (`pos` turns one into a position) with `cmp` (stable).
+fn sort_run<I: Copy>(
+    run: Option<&mut [I]>,
+    pos: impl Fn(I) -> usize,
+    cmp: impl Fn(usize, usize) -> std::cmp::Ordering,
+) {
+    if let Some(s) = run {
+        s.sort_by(|&a, &b| cmp(pos(a), pos(b)));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_npy::{i64s, write};
     use rawio_core::ndarray::{Array1, IxDyn};
-
-    fn npy(path: &Path, descr: &str, data: &[u8], n: usize) {
-        let mut b = rawio_core::npy_header_bytes(descr, &[n as u64]);
-        b.extend_from_slice(data);
-        std::fs::write(path, b).unwrap();
-    }
-
-    fn le64(v: &[i64]) -> Vec<u8> {
-        v.iter().flat_map(|x| x.to_le_bytes()).collect()
-    }
 
     #[test]
     fn ids_lookup_and_counting_sort() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        npy(
-            &d.join("spike_times.npy"),
-            "<i8",
-            &le64(&[50, 10, 40, 20, 30]),
-            5,
-        );
-        npy(
-            &d.join("spike_clusters.npy"),
-            "<i8",
-            &le64(&[7, 3, 7, 3, 9]),
-            5,
-        );
+        i64s(&d.join("spike_times.npy"), &[50, 10, 40, 20, 30]);
+        i64s(&d.join("spike_clusters.npy"), &[7, 3, 7, 3, 9]);
         let files = SpikeFiles::open(d).unwrap();
         assert_eq!(files.n, 5);
         let arrays = files.arrays().unwrap();
@@ -494,10 +465,10 @@ mod tests {
         let d = dir.path();
         let e = SpikeFiles::open(d).unwrap_err();
         assert!(e.to_string().contains("spike_times.npy"), "{e}");
-        npy(&d.join("spike_times.npy"), "<i8", &le64(&[1, 2]), 2);
+        i64s(&d.join("spike_times.npy"), &[1, 2]);
         let e = SpikeFiles::open(d).unwrap_err();
         assert!(e.to_string().contains("spike_clusters.npy"), "{e}");
-        npy(&d.join("spike_templates.npy"), "<i8", &le64(&[1]), 1);
+        i64s(&d.join("spike_templates.npy"), &[1]);
         let e = SpikeFiles::open(d).unwrap_err();
         assert!(
             e.to_string()
@@ -505,7 +476,7 @@ mod tests {
             "{e}"
         );
         let f: Vec<u8> = [1.0f64, 2.0].iter().flat_map(|x| x.to_le_bytes()).collect();
-        npy(&d.join("spike_templates.npy"), "<f8", &f, 2);
+        write(&d.join("spike_templates.npy"), "<f8", &[2], &f);
         let files = SpikeFiles::open(d).unwrap();
         let e = files.arrays().unwrap().cluster_ids().unwrap_err();
         assert!(e.to_string().contains("expected integers"), "{e}");

@@ -214,21 +214,16 @@ fn count_templates<T: Sample>(
 mod tests {
     use super::*;
     use crate::spikes::SpikeFiles;
+    use crate::test_npy::i64s;
     use rawio_core::ndarray::Array1;
-
-    fn npy_i64(path: &std::path::Path, v: &[i64]) {
-        let mut b = rawio_core::npy_header_bytes("<i8", &[v.len() as u64]);
-        b.extend(v.iter().flat_map(|x| x.to_le_bytes()));
-        std::fs::write(path, b).unwrap();
-    }
 
     #[test]
     fn templates_and_amplitudes_per_unit() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        npy_i64(&d.join("spike_times.npy"), &[1, 2, 3, 4, 5]);
-        npy_i64(&d.join("spike_clusters.npy"), &[4, 4, 9, 4, 9]);
-        npy_i64(&d.join("spike_templates.npy"), &[0, 2, 2, 2, 1]);
+        i64s(&d.join("spike_times.npy"), &[1, 2, 3, 4, 5]);
+        i64s(&d.join("spike_clusters.npy"), &[4, 4, 9, 4, 9]);
+        i64s(&d.join("spike_templates.npy"), &[0, 2, 2, 2, 1]);
         let files = SpikeFiles::open(d).unwrap();
         let arrays = files.arrays().unwrap();
         let (lookup, units) = UnitSpikes::group(&arrays, arrays.cluster_ids().unwrap()).unwrap();

@@ -220,16 +220,7 @@ fn open_pc_features(dir: &Path, n: usize) -> Result<Option<NpyFile>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn npy(path: &Path, descr: &str, shape: &[u64], data: Vec<u8>) {
-        let mut b = rawio_core::npy_header_bytes(descr, shape);
-        b.extend(data);
-        std::fs::write(path, b).unwrap();
-    }
-
-    fn f32s(v: &[f32]) -> Vec<u8> {
-        v.iter().flat_map(|x| x.to_le_bytes()).collect()
-    }
+    use crate::test_npy::{f32_bytes as f32s, i64s, write};
 
     #[test]
     fn best_channels_of_dense_and_sparse_templates() {
@@ -242,16 +233,8 @@ mod tests {
             5.0, 0.0, 0.0, //
             0.0, 0.0, 1.0f32, // template 1: ptp 5, 0, 1
         ];
-        npy(&d.join("templates.npy"), "<f4", &[2, 2, 3], f32s(&t));
-        npy(
-            &d.join("channel_map.npy"),
-            "<i8",
-            &[3],
-            [10i64, 11, 12]
-                .iter()
-                .flat_map(|x| x.to_le_bytes())
-                .collect(),
-        );
+        write(&d.join("templates.npy"), "<f4", &[2, 2, 3], &f32s(&t));
+        i64s(&d.join("channel_map.npy"), &[10, 11, 12]);
         let g = Geometry::load(d, false, 0).unwrap();
         let tpl = g.templates.as_ref().unwrap();
         assert_eq!(tpl.n_samples, 2);
@@ -266,12 +249,12 @@ mod tests {
             .iter()
             .flat_map(|x| x.to_le_bytes())
             .collect();
-        npy(&d.join("template_ind.npy"), "<i8", &[2, 3], ind);
-        npy(
+        write(&d.join("template_ind.npy"), "<i8", &[2, 3], &ind);
+        write(
             &d.join("channel_positions.npy"),
             "<f4",
             &[3, 2],
-            f32s(&[0.0, 0.0, 0.0, 20.0, 0.0, 40.0]),
+            &f32s(&[0.0, 0.0, 0.0, 20.0, 0.0, 40.0]),
         );
         let g = Geometry::load(d, false, 0).unwrap();
         assert_eq!(g.templates.as_ref().unwrap().best_channels(1), vec![7, 9]);
@@ -282,17 +265,17 @@ mod tests {
     fn pc_features_only_when_asked_and_shaped_right() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        npy(
+        write(
             &d.join("pc_features.npy"),
             "<f4",
             &[2, 3, 1],
-            f32s(&[0.0; 6]),
+            &f32s(&[0.0; 6]),
         );
-        npy(
+        write(
             &d.join("pc_feature_ind.npy"),
             "<u4",
             &[1, 1],
-            4u32.to_le_bytes().to_vec(),
+            &4u32.to_le_bytes(),
         );
         assert!(Geometry::load(d, false, 2).unwrap().pc_features.is_none());
         let g = Geometry::load(d, true, 2).unwrap();
