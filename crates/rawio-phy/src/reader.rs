@@ -13,8 +13,8 @@
 use crate::folder::{ClusterTables, corrupt, folder_of, read_params, read_tables, select_units};
 use crate::header::Params;
 use crate::raw::{RawData, open_raw, signal_header};
-use crate::spikes::{SpikeArrays, SpikeFiles, UnitSpikes, gather_flat, int_values, to_i64};
-use crate::stats::unit_stats;
+use crate::spikes::{SpikeFiles, UnitSpikes, gather_flat, int_values, to_i64};
+use crate::stats::{UnitStats, unit_stats};
 use crate::templates::Geometry;
 use crate::units::{UnitContext, UnitInfo};
 use crate::{FORMAT_ID, Options};
@@ -65,14 +65,28 @@ fn waveform_width(geometry: &Geometry, sample_rate: f64) -> usize {
         .min(MAX_WAVEFORM_SAMPLES)
 }
 
+/// The first and last spike times (samples), `None` without spikes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct SpikeSpan {
+    first: Option<f64>,
+    last: Option<f64>,
+}
+
+impl SpikeSpan {
+    fn of(times: &RawTimestamps<'_>) -> SpikeSpan {
+        let (first, last) = dispatch_raw!(times, a => {
+            let lo = a.iter().fold(None::<f64>, |m, &v| Some(m.map_or(v.to_f64(), |m| m.min(v.to_f64()))));
+            let hi = a.iter().fold(None::<f64>, |m, &v| Some(m.map_or(v.to_f64(), |m| m.max(v.to_f64()))));
+            (lo, hi)
+        });
+        SpikeSpan { first, last }
+    }
+}
+
 /// Step 5, *segments*: the one segment, `t_start = 0` (or the first spike if negative),
 /// `t_stop = max(last spike, raw data duration)`, at least one sample after `t_start`.
-fn segment(times: &RawTimestamps<'_>, fs: f64, raw: Option<&RawData>) -> Segment {
-    let (t_min, t_max) = dispatch_raw!(times, a => {
-        let lo = a.iter().fold(None::<f64>, |m, &v| Some(m.map_or(v.to_f64(), |m| m.min(v.to_f64()))));
-        let hi = a.iter().fold(None::<f64>, |m, &v| Some(m.map_or(v.to_f64(), |m| m.max(v.to_f64()))));
-        (lo, hi)
-    });
+fn segment(span: SpikeSpan, fs: f64, raw: Option<&RawData>) -> Segment {
+    let (t_min, t_max) = (span.first, span.last);
     let t_start = t_min.map_or(0.0, |t| (t / fs).min(0.0));
     let mut t_stop = t_max.map_or(0.0, |t| t / fs);
     if let Some(r) = raw {
@@ -110,24 +124,36 @@ fn block_annotations(params: &Params, raw_warning: Option<String>) -> Annotation
     a
 }
 
-/// Step 2, *index*: the kept clusters (sorted), each unit's spikes, and the per-unit
-/// statistics pass; the pages read by these passes are released afterwards.
-fn index_units(
-    files: &SpikeFiles,
-    arrays: &SpikeArrays<'_>,
-    tables: &ClusterTables,
-    options: &Options,
-) -> Result<(Vec<i64>, UnitSpikes, crate::stats::UnitStats)> {
+/// What the *index* step gives.
+struct Indexed {
+    /// The units' cluster ids, sorted.
+    kept: Vec<i64>,
+    spikes: UnitSpikes,
+    stats: UnitStats,
+    span: SpikeSpan,
+}
+
+/// Step 2, *index*: the kept clusters (sorted), each unit's spikes, the per-unit statistics
+/// pass and the first and last spike; the pages read by these passes are released afterwards.
+fn index_units(files: &SpikeFiles, tables: &ClusterTables, options: &Options) -> Result<Indexed> {
+    let arrays = files.arrays()?;
     let kept = select_units(arrays.cluster_ids()?, tables, &options.units);
-    let (lookup, units) = UnitSpikes::group(arrays, kept.clone())?;
+    let (lookup, spikes) = UnitSpikes::group(&arrays, kept.clone())?;
     let amplitudes = match &files.amplitudes {
         Some(f) => Some(f.raw_1d()?),
         None => None,
     };
-    let stats = unit_stats(arrays, &lookup, &units, amplitudes.as_ref())?;
+    let stats = unit_stats(&arrays, &lookup, &spikes, amplitudes.as_ref())?;
+    let span = SpikeSpan::of(&arrays.times);
     drop(amplitudes);
+    drop(arrays);
     files.release();
-    Ok((kept, units, stats))
+    Ok(Indexed {
+        kept,
+        spikes,
+        stats,
+        span,
+    })
 }
 
 impl PhyReader {
@@ -145,8 +171,7 @@ impl PhyReader {
         let files = SpikeFiles::open(&dir)?;
         let tables = read_tables(&dir)?;
         // index
-        let arrays = files.arrays()?;
-        let (kept, units, stats) = index_units(&files, &arrays, &tables, options)?;
+        let indexed = index_units(&files, &tables, options)?;
         // probe, templates and raw data
         let geometry = Geometry::load(&dir, options.load_pc_features, files.n)?;
         let fs = params.sample_rate;
@@ -155,14 +180,14 @@ impl PhyReader {
         // header
         let context = UnitContext {
             tables: &tables,
-            stats: &stats,
+            stats: &indexed.stats,
             geometry: &geometry,
             waveform_channels: options.waveform_channels,
             n_dat: raw.as_ref().map(|r| r.n_channels as usize),
             sample_rate: fs,
             n_samples_waveforms,
         };
-        let (spike_channels, unit_infos) = context.units(&kept);
+        let (spike_channels, unit_infos) = context.units(&indexed.kept);
         let (signal_streams, signal_channels) = match &raw {
             Some(r) => {
                 let (stream, channels) = signal_header(r, &params, &geometry);
@@ -171,8 +196,7 @@ impl PhyReader {
             None => (Vec::new(), Vec::new()),
         };
         // segments
-        let segment = segment(&arrays.times, fs, raw.as_ref());
-        drop(arrays);
+        let segment = segment(indexed.span, fs, raw.as_ref());
         let header = Header {
             blocks: vec![Block {
                 segments: vec![segment],
@@ -194,7 +218,7 @@ impl PhyReader {
             spike_templates: files.spike_templates,
             amplitudes: files.amplitudes,
             pc_features: geometry.pc_features,
-            spikes: units,
+            spikes: indexed.spikes,
             units: unit_infos,
             raw,
             n_samples_waveforms,
@@ -416,10 +440,18 @@ mod tests {
     #[test]
     fn segment_bounds_and_block_annotations() {
         let times = RawTimestamps::new(Array1::from(vec![-30i64, 10, 300]));
-        let s = segment(&times, 100.0, None);
+        let span = SpikeSpan::of(&times);
+        assert_eq!(
+            span,
+            SpikeSpan {
+                first: Some(-30.0),
+                last: Some(300.0)
+            }
+        );
+        let s = segment(span, 100.0, None);
         assert_eq!((s.t_start, s.t_stop), (-0.3, 3.0));
         let empty = RawTimestamps::new(Array1::from(Vec::<u64>::new()));
-        let s = segment(&empty, 100.0, None);
+        let s = segment(SpikeSpan::of(&empty), 100.0, None);
         assert_eq!((s.t_start, s.t_stop), (0.0, 0.01));
         let p = Params::parse("sample_rate = 100\nx = [1, 'a']\n").unwrap();
         let a = block_annotations(&p, Some("no raw".into()));
