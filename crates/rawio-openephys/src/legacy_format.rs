@@ -122,11 +122,20 @@ impl ContinuousRecord {
     }
 }
 
-/// Decodes `out.len()` big-endian samples starting at sample `first` of the record `rec`
-/// (a whole record) into `out`, stepping `stride` values in `out` between samples.
-pub fn decode_samples(rec: &[u8], first: usize, out: &mut [i16], offset: usize, stride: usize) {
+/// Decodes `count` big-endian samples starting at sample `first` of the whole record `rec`
+/// into `out[offset]`, `out[offset + stride]`, ... (stops early at the end of the record or of
+/// `out`).
+pub fn decode_samples(
+    rec: &[u8],
+    first: usize,
+    count: usize,
+    out: &mut [i16],
+    offset: usize,
+    stride: usize,
+) {
     let start = SAMPLES_OFFSET + 2 * first;
-    let Some(bytes) = rec.get(start..SAMPLES_OFFSET + 2 * SAMPLES_PER_RECORD as usize) else {
+    let end = SAMPLES_OFFSET + 2 * (first + count).min(SAMPLES_PER_RECORD as usize);
+    let Some(bytes) = rec.get(start..end) else {
         return;
     };
     let mut o = offset;
@@ -414,17 +423,17 @@ mod tests {
             })
         );
         let mut out = [0i16; 6];
-        decode_samples(&r, 1022, &mut out, 1, 2);
+        decode_samples(&r, 1022, 5, &mut out, 1, 2);
         assert_eq!(out, [0, 1017, 0, 1018, 0, 0]);
-        let mut out = [9i16; 2];
-        decode_samples(&r, 0, &mut out, 0, 1);
-        assert_eq!(out, [-5, -4]);
+        let mut out = [9i16; 3];
+        decode_samples(&r, 0, 2, &mut out, 0, 1);
+        assert_eq!(out, [-5, -4, 9]);
         let mut bad = r.clone();
         bad[2069] = 254;
         assert_eq!(ContinuousRecord::parse(&bad), None);
         assert_eq!(ContinuousRecord::parse(&record(0, 512, 0, 0)), None);
         assert_eq!(ContinuousRecord::parse(&r[..2069]), None);
-        decode_samples(&r[..100], 0, &mut out, 0, 1);
+        decode_samples(&r[..100], 0, 1024, &mut out, 0, 1);
     }
 
     #[test]

@@ -3,11 +3,13 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod binary;
+mod legacy;
 pub mod legacy_format;
 mod npy_text;
 pub mod oebin;
 
 pub use binary::{BinaryOptions, BinaryReader, SampleGap};
+pub use legacy::{LegacyOptions, LegacyReader};
 
 /// Format id of the binary format.
 pub const FORMAT_BINARY_ID: &str = "openephys-binary";
@@ -68,6 +70,20 @@ pub fn sniff_binary(path: &Path) -> Confidence {
         }
     }
     0
+}
+
+/// The legacy Open Ephys format descriptor, for the `rawio` registry.
+pub const FORMAT_LEGACY: Format = Format {
+    id: FORMAT_LEGACY_ID,
+    name: "Open Ephys legacy (.continuous, .events, .spikes)",
+    extensions: &["continuous", "spikes", "events"],
+    opens: "a folder of .continuous/.events/.spikes files (or of Record Node folders), or a file in it",
+    sniff: sniff_legacy,
+    open: open_legacy,
+};
+
+fn open_legacy(path: &Path) -> rawio_core::Result<Box<dyn RawIO>> {
+    Ok(Box::new(LegacyReader::open(path)?))
 }
 
 /// The start of every legacy file's header.
