@@ -79,13 +79,30 @@ impl SpikeRecords {
                     out.records.push((off as u64, r));
                     off += size;
                 }
-                None => match resync(bytes, off + 1, off + 2 * size + 1, Some(layout)) {
-                    Some(next) => {
-                        out.skipped_bytes += (next - off) as u64;
-                        off = next;
+                None => {
+                    // a record missing bytes is only seen at the next one: search from just
+                    // after the previous record's start, and drop that record if the next
+                    // valid one starts inside it
+                    let prev = out
+                        .records
+                        .last()
+                        .map(|(o, _)| *o as usize)
+                        .filter(|&o| o + size == off);
+                    let from = prev.map_or(off + 1, |o| o + 1);
+                    match resync(bytes, from, off + 2 * size + 1, Some(layout)) {
+                        Some(next) if next < off => {
+                            if let Some((o, _)) = out.records.pop() {
+                                out.skipped_bytes += (next - o as usize) as u64;
+                            }
+                            off = next;
+                        }
+                        Some(next) => {
+                            out.skipped_bytes += (next - off) as u64;
+                            off = next;
+                        }
+                        None => break,
                     }
-                    None => break,
-                },
+                }
             }
         }
         out.trailing_bytes = (bytes.len() - off.min(bytes.len())) as u64;
