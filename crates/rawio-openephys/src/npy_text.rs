@@ -38,6 +38,20 @@ pub(crate) fn int_values(f: &NpyFile) -> Result<Vec<i64>> {
     Ok(out)
 }
 
+/// Every value of a 1-D unsigned (or non-negative integer) `.npy` as u64 (`full_words.npy`).
+pub(crate) fn u64_values(f: &NpyFile) -> Result<Vec<u64>> {
+    let a = f.raw_1d()?;
+    let bad = || Error::corrupt(FORMAT_ID, f.path(), 0, "expected non-negative integers");
+    if a.dtype().is_float() {
+        return Err(bad());
+    }
+    let mut out = Vec::with_capacity(a.len());
+    dispatch_raw!(&a, v => for x in v.iter() {
+        out.push(u64::try_from(x.to_i128()).map_err(|_| bad())?);
+    });
+    Ok(out)
+}
+
 /// Every value of a 1-D float or integer `.npy` as f64.
 pub(crate) fn f64_values(f: &NpyFile) -> Result<Vec<f64>> {
     let a = f.raw_1d()?;
@@ -289,7 +303,7 @@ pub(crate) fn read_labels(path: &Path) -> Result<Option<Vec<String>>> {
             )
         })?;
     if row_bytes == 0 {
-        return Ok(Some(vec![String::new(); 0]));
+        return Ok(Some(Vec::new()));
     }
     let labels = data
         .chunks_exact(row_bytes as usize)
@@ -361,7 +375,7 @@ mod tests {
         // the header writer quotes descr; write the structured header by hand instead
         let mut hdr = b"\x93NUMPY\x01\x00".to_vec();
         let mut d = "{'descr': [('Color', '|S4', (1,)), ('Port', '<i4', (1,))], 'fortran_order': False, 'shape': (1,), }".to_string();
-        while (10 + d.len() + 1) % 64 != 0 {
+        while !(10 + d.len() + 1).is_multiple_of(64) {
             d.push(' ');
         }
         d.push('\n');

@@ -145,7 +145,7 @@ pub(crate) fn find_recordings(
     };
     let kept: Vec<RecordingDir> = found
         .iter()
-        .filter(|r| want.iter().any(|w| *w == r.experiment))
+        .filter(|r| want.contains(&r.experiment))
         .cloned()
         .collect();
     if kept.is_empty() {

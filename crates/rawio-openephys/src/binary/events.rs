@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use std::path::Path;
 
 use super::FORMAT_ID;
-use crate::npy_text::{f64_values, int_values, read_labels};
+use crate::npy_text::{f64_values, int_values, read_labels, u64_values};
 use crate::oebin::{EventInfo, safe_folder};
 
 /// An event channel: one `events/<folder>/` of one node.
@@ -174,12 +174,7 @@ pub(crate) fn load(
         _ => None,
     };
     let full_words = match npy(dir, "full_words.npy")? {
-        Some(f) if f.header().element_count() == n as u64 => Some(
-            int_values(&f)?
-                .into_iter()
-                .map(|v| v as u64)
-                .collect::<Vec<u64>>(),
-        ),
+        Some(f) if f.header().element_count() == n as u64 => Some(u64_values(&f)?),
         _ => None,
     };
     let mut labels = None;

@@ -147,10 +147,13 @@ fn folder_key(id: Option<u64>, name: &str) -> (u64, String) {
     (id.unwrap_or(u64::MAX), name.to_owned())
 }
 
+/// Folders of one recording per sort key, per experiment sort key.
+type Experiments = BTreeMap<(u64, String), BTreeMap<(u64, String), Vec<usize>>>;
+
 /// Step 3a: blocks (experiments) of segments (recordings), each a list of parsed folders
 /// (one per node).
 fn session_layout(parsed: &[Parsed]) -> Vec<Vec<Vec<usize>>> {
-    let mut blocks: BTreeMap<(u64, String), BTreeMap<(u64, String), Vec<usize>>> = BTreeMap::new();
+    let mut blocks: Experiments = BTreeMap::new();
     for (i, p) in parsed.iter().enumerate() {
         blocks
             .entry(folder_key(p.dir.experiment_id, &p.dir.experiment))

@@ -187,12 +187,15 @@ fn open_channel(path: &Path) -> Result<ChannelFile> {
     })
 }
 
+/// `(number, token)` of a stream's channels → (rate, gain).
+type ChannelRates = BTreeMap<(u64, String), (f64, f64)>;
+
 /// Step 3: streams from every node's files (each channel in its stream, sorted by number).
 fn define_streams(
     nodes: &[NodeFiles],
     opened: &BTreeMap<(usize, u64), Vec<(ContinuousName, ChannelFile)>>,
 ) -> Result<Vec<StreamDef>> {
-    let mut defs: BTreeMap<StreamKey, BTreeMap<(u64, String), (f64, f64)>> = BTreeMap::new();
+    let mut defs: BTreeMap<StreamKey, ChannelRates> = BTreeMap::new();
     for ((ni, _), files) in opened {
         for (name, cf) in files {
             let key = stream_key(&nodes[*ni].node, name);
@@ -808,7 +811,9 @@ fn decode_channel(
         let mut ts = a;
         while ts < b {
             let k = u64::try_from(ts - run.first_ts).unwrap_or(0) / N;
-            let rec_ts = run.first_ts + (k * N) as i64;
+            let rec_ts = run
+                .first_ts
+                .saturating_add(i64::try_from(k * N).unwrap_or(i64::MAX));
             let off = run.offset + k * REC;
             let rec = f.file.range(FORMAT_ID, off, REC)?;
             match ContinuousRecord::parse(rec) {

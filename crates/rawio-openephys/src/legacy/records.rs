@@ -71,7 +71,9 @@ impl SpikeRecords {
             return out;
         };
         out.layout = Some(layout);
-        let size = layout.record_bytes() as usize;
+        let Ok(size) = usize::try_from(layout.record_bytes()) else {
+            return out;
+        };
         out.skipped_bytes = off.saturating_sub(start) as u64;
         while off + size <= bytes.len() {
             match SpikeRecord::parse(&bytes[off..], layout) {
@@ -116,7 +118,8 @@ fn header_layout(h: &LegacyHeader) -> Option<SpikeLayout> {
     let n = h.float("num_channels")?;
     let m = h.float("samplesPerSpike").unwrap_or(40.0);
     let ok = |v: f64| v >= 1.0 && v <= f64::from(u16::MAX) && v.fract() == 0.0;
-    (ok(n) && ok(m)).then(|| SpikeLayout {
+    // both are whole numbers in 1..=65535 (checked above), so the casts are exact
+    (ok(n) && ok(m)).then_some(SpikeLayout {
         n_channels: n as u16,
         n_samples: m as u16,
     })
