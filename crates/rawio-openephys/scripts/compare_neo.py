@@ -71,7 +71,7 @@ def make_binary():
 
 def legacy_header(c):
     h = ("header.format = 'Open Ephys Data Format';\nheader.version = 0.4;\n"
-         "header.header_bytes = 1024;\n"
+         "header.header_bytes = 1024;\nheader.date_created = '15-Jun-2026 101500';\n"
          f"header.channel = 'CH{c}';\nheader.channelType = 'Continuous';\n"
          f"header.sampleRate = {RATE};\nheader.blockLength = 1024;\nheader.bufferSize = 1024;\n"
          "header.bitVolts = 0.195;\n").encode()
