@@ -138,13 +138,15 @@ pub fn decode_samples(
     let Some(bytes) = rec.get(start..end) else {
         return;
     };
-    let mut o = offset;
-    for pair in bytes.chunks_exact(2) {
-        let Some(slot) = out.get_mut(o) else {
-            break;
-        };
+    let Some(dst) = out.get_mut(offset..) else {
+        return;
+    };
+    for (slot, pair) in dst
+        .iter_mut()
+        .step_by(stride.max(1))
+        .zip(bytes.chunks_exact(2))
+    {
         *slot = i16::from_be_bytes([pair[0], pair[1]]);
-        o += stride;
     }
 }
 

@@ -154,10 +154,32 @@ pub(crate) fn header_streams(sources: &[Source]) -> Vec<HeaderStream> {
     numbered.into_iter().map(|(_, s)| s).chain(sync).collect()
 }
 
-/// The header channels of a stream, as neo builds them.
-pub(crate) fn header_channels(src: &Source, hs: &HeaderStream) -> Vec<SignalChannel> {
+/// The header channels in neo's order: every source's channels in file column order (a
+/// source's neural, ADC and SYNC channels interleaved as written), each in its stream.
+pub(crate) fn header_channels(sources: &[Source], streams: &[HeaderStream]) -> Vec<SignalChannel> {
+    let mut out = Vec::new();
+    for (k, src) in sources.iter().enumerate() {
+        for (c, _) in src.channels.iter().enumerate() {
+            if let Some(hs) = streams
+                .iter()
+                .find(|h| h.source == k && h.columns.contains(&c))
+            {
+                out.extend(stream_channels(src, hs, c..c + 1));
+            }
+        }
+    }
+    out
+}
+
+/// The header channels of columns `cols` of a stream, as neo builds them.
+fn stream_channels(
+    src: &Source,
+    hs: &HeaderStream,
+    cols: std::ops::Range<usize>,
+) -> Vec<SignalChannel> {
     hs.columns
         .iter()
+        .filter(|c| cols.contains(c))
         .filter_map(|&c| src.channels.get(c))
         .map(|ch| {
             let units = if !ch.units.is_empty() {
@@ -462,10 +484,24 @@ mod tests {
             hs.iter().find(|s| s.id == "11").unwrap().columns,
             vec![0, 1]
         );
-        let chans = header_channels(&sources[1], adc);
-        assert_eq!(chans[0].units, "V");
-        assert_eq!(chans[0].buffer_id, "1");
-        assert_eq!(header_channels(&sources[1], neural)[0].units, "uV");
+        let chans = header_channels(&sources, &hs);
+        let s1: Vec<(&str, &str, &str)> = chans
+            .iter()
+            .filter(|c| c.buffer_id == "1")
+            .map(|c| (c.name.as_str(), c.stream_id.as_str(), c.units.as_str()))
+            .collect();
+        assert_eq!(
+            s1,
+            [
+                ("CH1", "1", "uV"),
+                ("CH2", "1", "uV"),
+                ("ADC1", "13", "V"),
+                ("ADC2", "13", "V"),
+                ("CH3_SYNC", "S01SYNC", "uV")
+            ]
+        );
+        assert_eq!(neural.columns, vec![0, 1]);
+        assert_eq!(adc.columns, vec![2, 3]);
     }
 
     #[test]

@@ -722,7 +722,6 @@ impl BinaryReader {
             })
             .collect();
         let mut signal_streams = Vec::new();
-        let mut signal_channels = Vec::new();
         for (i, hs) in self.streams.iter().enumerate() {
             let src = &self.sources[hs.source];
             let explicit = self.segments.iter().flatten().any(|s| {
@@ -746,8 +745,8 @@ impl BinaryReader {
                     ("stream_index", json!(i)),
                 ]),
             });
-            signal_channels.extend(continuous::header_channels(src, hs));
         }
+        let signal_channels = continuous::header_channels(&self.sources, &self.streams);
         let ids = event_ids(&self.event_chans);
         let event_channels = self
             .event_chans

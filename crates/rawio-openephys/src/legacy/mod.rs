@@ -794,12 +794,15 @@ fn uniform(mut rates: impl Iterator<Item = f64>) -> Option<f64> {
     rates.all(|r| r == first).then_some(first)
 }
 
+/// Samples decoded per channel before moving to the next channel: one tile of the output
+/// (`TILE × channels` values) stays in the CPU cache while every channel writes its column.
+const TILE: i64 = 256;
+
 /// Copies samples `[lo, hi)` (sample numbers) of one channel file into column `col` of `out`
-/// (`rows × n_cols`, row-major, pre-filled), row 0 being sample number `lo`.
+/// (`rows × n_cols`, row-major, pre-filled), row 0 being sample number `base`.
 fn decode_channel(
     f: &ChannelFile,
-    lo: i64,
-    hi: i64,
+    (lo, hi, base): (i64, i64, i64),
     out: &mut [i16],
     n_cols: usize,
     col: usize,
@@ -829,7 +832,7 @@ fn decode_channel(
             }
             let first = usize::try_from(ts - rec_ts).unwrap_or(0);
             let n = usize::try_from((b - ts).min(N as i64 - (ts - rec_ts))).unwrap_or(0);
-            let row = usize::try_from(ts - lo).unwrap_or(0);
+            let row = usize::try_from(ts - base).unwrap_or(0);
             let dst_end = (row + n).saturating_mul(n_cols).min(out.len());
             let dst = out.get_mut(..dst_end).unwrap_or(&mut []);
             decode_samples(rec, first, n, dst, row * n_cols + col, n_cols);
@@ -837,6 +840,20 @@ fn decode_channel(
         }
     }
     Ok(())
+}
+
+/// Drops from the resident set the pages of the records holding samples `[lo, hi)` of every
+/// channel of a stream (see [`MappedFile::release`]).
+fn release_records(st: &StreamSeg, lo: i64, hi: i64) {
+    for f in st.files.iter().flatten() {
+        for run in runs_within(f, lo, hi) {
+            let a = u64::try_from(lo.max(run.first_ts) - run.first_ts).unwrap_or(0) / N;
+            let b = u64::try_from(hi.min(run.end_ts()) - run.first_ts)
+                .unwrap_or(0)
+                .div_ceil(N);
+            f.file.release(run.offset + a * REC, (b - a.min(b)) * REC);
+        }
+    }
 }
 
 impl RawIO for LegacyReader {
@@ -885,11 +902,35 @@ impl RawIO for LegacyReader {
         let hi = st
             .first_ts
             .saturating_add(i64::try_from(samples.end).unwrap_or(i64::MAX));
-        for (j, &c) in cols.iter().enumerate() {
-            if let Some(Some(f)) = st.files.get(c) {
-                decode_channel(f, lo, hi, &mut out, cols.len(), j)?;
+        // per tile: each channel decoded contiguously (byte swaps vectorise), then the tile
+        // transposed into the row-major output (sequential stores)
+        let tile = usize::try_from(TILE).unwrap_or(1024);
+        let mut tmp = vec![self.fill; tile.saturating_mul(cols.len())];
+        let mut w = lo;
+        while w < hi {
+            let w_end = w.saturating_add(TILE).min(hi);
+            let n = usize::try_from(w_end - w).unwrap_or(0);
+            for (j, &c) in cols.iter().enumerate() {
+                let col = &mut tmp[j * tile..(j + 1) * tile];
+                col.fill(self.fill);
+                if let Some(Some(f)) = st.files.get(c) {
+                    decode_channel(f, (w, w_end, w), col, 1, 0)?;
+                }
             }
+            let row0 = usize::try_from(w - lo).unwrap_or(0);
+            let nc = cols.len();
+            let dst = out.get_mut(row0 * nc..(row0 + n) * nc).unwrap_or(&mut []);
+            for (r, row) in dst.chunks_exact_mut(nc.max(1)).enumerate() {
+                for (v, col) in row.iter_mut().zip(tmp.chunks_exact(tile)) {
+                    if let Some(&x) = col.get(r) {
+                        *v = x;
+                    }
+                }
+            }
+            w = w_end;
         }
+        // the chunk is a decoded copy: the records' pages are not needed any more
+        release_records(st, lo, hi);
         let arr = Array2::from_shape_vec((rows, cols.len()), out)
             .map_err(|e| Error::invalid(e.to_string()))?;
         Ok(RawChunk::new(arr))
@@ -904,15 +945,7 @@ impl RawIO for LegacyReader {
         let hi = st
             .first_ts
             .saturating_add(i64::try_from(samples.end).unwrap_or(0));
-        for f in st.files.iter().flatten() {
-            for run in runs_within(f, lo, hi) {
-                let a = u64::try_from(lo.max(run.first_ts) - run.first_ts).unwrap_or(0) / N;
-                let b = u64::try_from(hi.min(run.end_ts()) - run.first_ts)
-                    .unwrap_or(0)
-                    .div_ceil(N);
-                f.file.release(run.offset + a * REC, (b - a.min(b)) * REC);
-            }
-        }
+        release_records(st, lo, hi);
     }
 
     fn read_spike_count(&self, _block: usize, seg: usize, unit: usize) -> Result<u64> {
