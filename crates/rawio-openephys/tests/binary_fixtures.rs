@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fixture, golden, neo_binary_opts, neo_grouped};
+use common::{fixture, golden, neo_binary_opts};
 use rawio_conformance::{CompareOptions, assert_conformant, assert_matches_dump};
 use rawio_core::{ChannelSelection, Clock, EventKind, RawIO, RawIOExt, SampleClock, TimeWindow};
 use rawio_openephys::{BinaryOptions, BinaryReader, SampleGap};
@@ -345,7 +345,7 @@ fn opens_at_every_level_and_selects_experiments() {
 #[test]
 fn gui05_matches_neo_except_the_double_division_of_ttl_times() {
     let r = open("gui05_two_nodes");
-    let neo = neo_grouped(golden("binary", "gui05_two_nodes.neo.json"));
+    let neo = golden("binary", "gui05_two_nodes.neo.json");
     // neo divides the TTL sample numbers by the rate twice (epoch branch, then rescale) when
     // there is no sample_numbers.npy, so its TTL times and the segment start are 40000x too
     // small
@@ -448,7 +448,6 @@ fn twelve_streams_keep_their_own_t_start() {
         .collect();
     n["signal_streams"] = streams.into();
     n["segments"][0]["signals"] = sigs.into();
-    let n = neo_grouped(n);
     let opts = neo_binary_opts()
         .ignoring("/segments/*/signals/*/t_start")
         .ignoring("/segments/*/signals/*/stream_index");
@@ -461,7 +460,7 @@ fn gui06_node_matches_neo_where_neo_reads_it() {
     // of Record Node 101, where the TTL times differ only by clock (neo: synchronized seconds)
     let p = fixture("binary", "gui06_multinode/Record Node 101/experiment1");
     let r = BinaryReader::open(&p).unwrap();
-    let neo = neo_grouped(golden("binary", "gui06_node101_experiment1.neo.json"));
+    let neo = golden("binary", "gui06_node101_experiment1.neo.json");
     // neo reads the t_start of a SYNC stream from the source at (header position - number of
     // sources): here the NI-DAQ's, not the AP's
     let opts = neo_binary_opts()

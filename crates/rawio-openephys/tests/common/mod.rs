@@ -17,26 +17,6 @@ pub fn golden(kind: &str, name: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// neo lists signal channels in file order (a source's neural channels, then its ADC
-/// channels, then the next source); rawio groups them by stream in stream order. Regroups a
-/// neo golden's channels by its own stream order (stable) so they compare position by
-/// position.
-pub fn neo_grouped(mut g: Value) -> Value {
-    let ids: Vec<String> = g["signal_streams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap().to_owned())
-        .collect();
-    let chans = g["signal_channels"].as_array_mut().unwrap();
-    chans.sort_by_key(|c| {
-        ids.iter()
-            .position(|id| id == c["stream_id"].as_str().unwrap())
-            .unwrap_or(usize::MAX)
-    });
-    g
-}
-
 /// The neo differences every binary comparison ignores (docs/neo-differences.md): neo has no
 /// spikes, types TTL channels "event" (so no durations for empty TTL channels), and repeats
 /// event channel ids across nodes.
