@@ -8,6 +8,23 @@ use std::path::Path;
 
 use crate::FORMAT_BINARY_ID as FORMAT_ID;
 
+/// The first of `names` that exists in `dir`, opened; `None` when none exists.
+pub(crate) fn first_npy(dir: &Path, names: &[&str]) -> Result<Option<NpyFile>> {
+    for n in names {
+        let p = dir.join(n);
+        if p.is_file() {
+            return NpyFile::open(&p, FORMAT_ID).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// The common value of `rates` when they are all equal (and there is at least one).
+pub(crate) fn uniform(mut rates: impl Iterator<Item = f64>) -> Option<f64> {
+    let first = rates.next()?;
+    rates.all(|r| r == first).then_some(first)
+}
+
 /// Every value of a 1-D (or `(n, 1)`) integer `.npy` as i64 (floats are an error).
 pub(crate) fn int_values(f: &NpyFile) -> Result<Vec<i64>> {
     let a = f.raw_1d()?;

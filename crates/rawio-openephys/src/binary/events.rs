@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use std::path::Path;
 
 use super::FORMAT_ID;
-use crate::npy_text::{f64_values, int_values, read_labels, u64_values};
+use crate::npy_text::{f64_values, first_npy, int_values, read_labels, u64_values};
 use crate::oebin::{EventInfo, safe_folder};
 
 /// An event channel: one `events/<folder>/` of one node.
@@ -103,12 +103,7 @@ pub(crate) fn kind_of(dir: &Path) -> EventKind {
 }
 
 fn npy(dir: &Path, name: &str) -> Result<Option<NpyFile>> {
-    let p = dir.join(name);
-    if p.is_file() {
-        NpyFile::open(&p, FORMAT_ID).map(Some)
-    } else {
-        Ok(None)
-    }
+    first_npy(dir, &[name])
 }
 
 /// Epochs from TTL edges: for every line, each rising edge (`+line`) is paired with the next

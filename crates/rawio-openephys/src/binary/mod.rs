@@ -597,7 +597,7 @@ impl BinaryReader {
             unit_rates,
             spike_rate: None,
         };
-        reader.spike_rate = uniform(&reader.unit_rates);
+        reader.spike_rate = crate::npy_text::uniform(reader.unit_rates.iter().copied());
         let mut blocks = Vec::new();
         for segs in opened {
             let mut block_segments = Vec::new();
@@ -912,12 +912,6 @@ impl BinaryReader {
             .get(stream)
             .is_some_and(|s| s.clock.has_explicit_times())
     }
-}
-
-/// The common value of `rates`, if they are all equal (and there is at least one).
-fn uniform(rates: &[f64]) -> Option<f64> {
-    let first = *rates.first()?;
-    rates.iter().all(|&r| r == first).then_some(first)
 }
 
 /// Every unit of every recording, in order (node, folder order, electrode, cluster).

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::FORMAT_ID;
-use crate::npy_text::{f64_values, int_values};
+use crate::npy_text::{f64_values, first_npy, int_values};
 use crate::oebin::{SpikeInfo, safe_folder};
 
 /// A spike folder of one node.
@@ -82,16 +82,6 @@ impl UnitSpikes {
             waveforms: self.waveforms.clone(),
         }
     }
-}
-
-fn first_npy(dir: &Path, names: &[&str]) -> Result<Option<NpyFile>> {
-    for n in names {
-        let p = dir.join(n);
-        if p.is_file() {
-            return NpyFile::open(&p, FORMAT_ID).map(Some);
-        }
-    }
-    Ok(None)
 }
 
 fn ints_or(dir: &Path, names: &[&str], n: usize, default: i64) -> Result<Vec<i64>> {

@@ -389,7 +389,7 @@ impl LegacyReader {
         };
         let (units, unit_data) = reader.load_units(&nodes, &starts)?;
         reader.units = units;
-        reader.spike_rate = uniform(reader.units.iter().map(|u| u.rate));
+        reader.spike_rate = crate::npy_text::uniform(reader.units.iter().map(|u| u.rate));
         reader.events = reader.event_defs(&nodes);
         let mut segments = Vec::new();
         let mut unit_data = unit_data;
@@ -787,11 +787,6 @@ impl LegacyReader {
     pub fn fill_gap_value(&self) -> i16 {
         self.fill
     }
-}
-
-fn uniform(mut rates: impl Iterator<Item = f64>) -> Option<f64> {
-    let first = rates.next()?;
-    rates.all(|r| r == first).then_some(first)
 }
 
 /// Samples decoded per channel before moving to the next channel: one tile of the output
