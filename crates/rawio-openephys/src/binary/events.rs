@@ -10,7 +10,6 @@ use rawio_core::{EventKind, NpyFile, Result};
 use serde_json::{Map, Value, json};
 use std::path::Path;
 
-use super::FORMAT_ID;
 use crate::npy_text::{f64_values, first_npy, int_values, read_labels, u64_values};
 use crate::oebin::{EventInfo, safe_folder};
 
