@@ -110,6 +110,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod binary;
+pub mod fuzzing;
 mod legacy;
 pub mod legacy_format;
 mod npy_text;

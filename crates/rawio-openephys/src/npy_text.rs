@@ -274,8 +274,13 @@ fn parse_field(t: &str) -> Option<Field> {
 /// those.
 pub(crate) fn read_labels(path: &Path) -> Result<Option<Vec<String>>> {
     let file = MappedFile::open(path)?;
+    labels_of(file.bytes(), path)
+}
+
+/// [`read_labels`] on the bytes of a file (`path` names it in errors).
+pub(crate) fn labels_of(bytes: &[u8], path: &Path) -> Result<Option<Vec<String>>> {
     let bad = |off: u64, d: String| Error::corrupt(FORMAT_ID, path, off, d);
-    let h = NpyRawHeader::parse(file.bytes()).map_err(|(o, d)| bad(o, d))?;
+    let h = NpyRawHeader::parse(bytes).map_err(|(o, d)| bad(o, d))?;
     let n_rows = match h.shape.as_slice() {
         [n] | [n, 1] => *n,
         s => return Err(bad(h.header_offset, format!("labels of shape {s:?}"))),
@@ -309,13 +314,17 @@ pub(crate) fn read_labels(path: &Path) -> Result<Option<Vec<String>>> {
         .ok_or_else(|| bad(h.header_offset, "row size overflows".into()))?;
     let data = n_rows
         .checked_mul(row_bytes)
-        .and_then(|n| file.range(FORMAT_ID, h.data_offset, n).ok())
+        .and_then(|n| {
+            let start = usize::try_from(h.data_offset).ok()?;
+            let end = start.checked_add(usize::try_from(n).ok()?)?;
+            bytes.get(start..end)
+        })
         .ok_or_else(|| {
             bad(
                 h.data_offset,
                 format!(
                     "{n_rows} rows of {row_bytes} bytes need more than the file's {} bytes",
-                    file.len()
+                    bytes.len()
                 ),
             )
         })?;

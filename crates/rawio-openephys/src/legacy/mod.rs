@@ -8,8 +8,8 @@
 //! spikes and events, and the **header**.
 
 mod discover;
-mod index;
-mod records;
+pub(crate) mod index;
+pub(crate) mod records;
 
 use discover::NodeFiles;
 use index::{RecordIndex, Run};
