@@ -9,8 +9,10 @@ Writes (once) under $RAWIO_BENCH_DIR:
   openephys-legacy/  64 legacy .continuous files of 3100 records each (>= 400 MB)
 then measures `rawio dump --json` against `neo_dump.py openephys-binary|openephys-legacy` (wall
 time and peak RSS of each process, best of 3 / 2, page-cached) and `cat` of the files (the
-memory-speed floor). Prints JSON rows (scripts/benchlib.py). Goals (issue 15): binary dump >=
-2.5x neo, legacy >= 20x neo; peak RSS as rawio-core 2 (<= 64 MiB + index).
+memory-speed floor), and opening alone (`rawio info` against neo's `parse_header()`, which reads
+every record timestamp of a legacy session: neo issue #1255). Prints JSON rows
+(scripts/benchlib.py). Goals (issue 15): binary dump >= 2.5x neo, legacy parsing >= 20x neo;
+peak RSS as rawio-core 2 (<= 64 MiB + index).
 """
 import json
 import os
@@ -24,6 +26,8 @@ MB = int(os.environ.get("RAWIO_BENCH_MB", "400"))
 RATE = 30000
 N_AP = 384
 LEG_CH = 64
+NEO_OPEN = ("import sys; from neo.rawio import {0}; "
+            "r = {0}(dirname=sys.argv[1]); r.parse_header()")
 MARKER = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 255], dtype=np.uint8)
 
 
@@ -116,7 +120,19 @@ def main():
     benchlib.row("openephys-binary", "dump --json vs cat", bin_root, ours, cat, "cat FILE",
                  goal_ratio=0.67)
 
+    # opening alone (neo: parse_header, which reads every record timestamp of every channel)
+    ours = benchlib.measure([rawio, "info", bin_root, "--format", "openephys-binary"])
+    neo = benchlib.measure([sys.executable, "-c", NEO_OPEN.format("OpenEphysBinaryRawIO"),
+                            bin_root], repeat=2)
+    benchlib.row("openephys-binary", "open (rawio info / neo parse_header)", bin_root, ours, neo,
+                 "neo parse_header")
+
     benchlib.warm(leg_root)
+    ours = benchlib.measure([rawio, "info", leg_root, "--format", "openephys-legacy"])
+    neo = benchlib.measure([sys.executable, "-c", NEO_OPEN.format("OpenEphysRawIO"), leg_root],
+                           repeat=2)
+    benchlib.row("openephys-legacy", "open (rawio info / neo parse_header)", leg_root, ours, neo,
+                 "neo parse_header", goal_ratio=20)
     ours = benchlib.measure([rawio, "dump", leg_root, "--json", "--format", "openephys-legacy"])
     neo = benchlib.measure([sys.executable, oracle, "openephys-legacy", leg_root], repeat=2)
     files = sorted(os.path.join(leg_root, f) for f in os.listdir(leg_root))
