@@ -110,6 +110,9 @@ pub struct BinaryReader {
     unit_rates: Vec<f64>,
     /// Every unit at one rate: raw sample numbers; else seconds.
     spike_rate: Option<f64>,
+    /// The last sample range read per (block, segment, stream): a read that starts where the
+    /// previous one ended (a sequential scan) releases the previous range's pages.
+    last_read: std::sync::Mutex<BTreeMap<(usize, usize, usize), Range<u64>>>,
 }
 
 /// One parsed recording folder.
@@ -596,6 +599,7 @@ impl BinaryReader {
             event_chans,
             unit_rates,
             spike_rate: None,
+            last_read: Default::default(),
         };
         reader.spike_rate = crate::npy_text::uniform(reader.unit_rates.iter().copied());
         let mut blocks = Vec::new();
@@ -997,9 +1001,23 @@ impl RawIO for BinaryReader {
             ))));
         };
         let frames = p.frames.start + samples.start..p.frames.start + samples.end;
-        p.rec
+        let chunk = p
+            .rec
             .layout
-            .read::<i16>(&p.rec.dat, FORMAT_ID, frames, &cols)
+            .read::<i16>(&p.rec.dat, FORMAT_ID, frames, &cols)?;
+        // a sequential scan (this read starts where the last one ended): the last range's
+        // pages go, so that memory stays flat whatever the caller does (views of them stay
+        // valid: released pages are read again from the page cache when touched)
+        if let Ok(mut last) = self.last_read.lock() {
+            let prev = last.insert((block, seg, stream), samples.clone());
+            if let Some(prev) = prev
+                && prev.end == samples.start
+                && prev.start < prev.end
+            {
+                self.release_signal(block, seg, stream, prev);
+            }
+        }
+        Ok(chunk)
     }
 
     fn read_signal_times(
