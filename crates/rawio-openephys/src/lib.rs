@@ -85,6 +85,11 @@
 //!   `<electrode>#<cluster>`, with waveforms (`spikes × channels × samples`), `wf_gain` =
 //!   the source channels' `bit_volts`, `wf_left_sweep` = `pre_peak_samples`.
 //! * Segment bounds cover the segment's signals, events and spikes.
+//! * **Memory**: `continuous.dat` is memory-mapped and chunks are views into it;
+//!   [`rawio_core::RawIO::release_signal`] drops a range's pages, and a read that starts where
+//!   the previous read of the same stream ended drops the previous range's pages too, so a
+//!   sequential scan keeps memory flat (views stay valid: dropped pages are read again from the
+//!   page cache when touched).
 //!
 //! # Legacy format ([`LegacyReader`], [`FORMAT_LEGACY`]; parity with `OpenEphysRawIO`)
 //!
