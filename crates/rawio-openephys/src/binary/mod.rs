@@ -234,6 +234,14 @@ fn index_spike_sources(parsed: &[Parsed]) -> Vec<SpikeSource> {
     out
 }
 
+/// What segment cutting needs besides the recording: the option and the rates and unit keys.
+struct CutContext {
+    split: bool,
+    spike_rates: Vec<f64>,
+    unit_keys: Vec<(usize, (i64, i64))>,
+    event_rates: Vec<f64>,
+}
+
 /// What one recording folder (set of nodes) holds, before segment cutting.
 struct RecordingData {
     /// Per source.
@@ -602,6 +610,12 @@ impl BinaryReader {
             last_read: Default::default(),
         };
         reader.spike_rate = crate::npy_text::uniform(reader.unit_rates.iter().copied());
+        let cut = CutContext {
+            split: options.split_at_gaps,
+            spike_rates,
+            unit_keys: flat_keys,
+            event_rates,
+        };
         let mut blocks = Vec::new();
         for segs in opened {
             let mut block_segments = Vec::new();
@@ -609,8 +623,7 @@ impl BinaryReader {
             let mut experiment = String::new();
             let mut gui = Vec::new();
             for (members, rec) in segs {
-                let first = &parsed[members[0]];
-                experiment = first.dir.experiment.clone();
+                experiment = parsed[members[0]].dir.experiment.clone();
                 for &m in &members {
                     if let Some(v) = &parsed[m].oebin.gui_version
                         && !gui.contains(v)
@@ -618,48 +631,8 @@ impl BinaryReader {
                         gui.push(v.clone());
                     }
                 }
-                let warnings = rec.warnings.clone();
-                let stats = rec.event_stats.clone();
-                let dirs: Vec<String> = members
-                    .iter()
-                    .map(|&m| parsed[m].dir.dir.display().to_string())
-                    .collect();
-                for (mut data, mut ann) in cut_segments(
-                    rec,
-                    &reader.sources,
-                    options.split_at_gaps,
-                    &spike_rates,
-                    &flat_keys,
-                    &event_rates,
-                )? {
-                    let seg = reader.finish_segment(&mut data, &mut ann, &event_rates);
-                    ann.insert("recording".into(), json!(first.dir.recording));
-                    ann.insert("recording_dirs".into(), json!(dirs));
-                    ann.insert(
-                        "gaps".into(),
-                        gap_annotations(&data, &reader.streams, &reader.sources),
-                    );
-                    let mut w = warnings.clone();
-                    if let Some(Value::Array(extra)) = ann.remove("warnings") {
-                        w.extend(
-                            extra
-                                .into_iter()
-                                .filter_map(|v| v.as_str().map(str::to_owned)),
-                        );
-                    }
-                    if !w.is_empty() {
-                        ann.insert("warnings".into(), json!(w));
-                    }
-                    let ev_ann: Vec<Value> =
-                        stats.iter().map(|s| Value::Object(s.clone())).collect();
-                    if stats.iter().any(|s| !s.is_empty()) {
-                        ann.insert("event_channel_stats".into(), json!(ev_ann));
-                    }
-                    block_segments.push(Segment {
-                        t_start: seg.0,
-                        t_stop: seg.1,
-                        annotations: ann,
-                    });
+                for (seg, data) in reader.recording_segments(&parsed, &members, rec, &cut)? {
+                    block_segments.push(seg);
                     block_data.push(data);
                 }
             }
@@ -675,6 +648,62 @@ impl BinaryReader {
         reader.header = reader.build_header(blocks, &unit_keys, &spike_sources);
         reader.header.validate()?;
         Ok(reader)
+    }
+
+    /// Step 5 for one recording folder set: its segment(s) with their annotations.
+    fn recording_segments(
+        &self,
+        parsed: &[Parsed],
+        members: &[usize],
+        rec: RecordingData,
+        cut: &CutContext,
+    ) -> Result<Vec<(Segment, SegmentData)>> {
+        let first = &parsed[members[0]];
+        let warnings = rec.warnings.clone();
+        let stats = rec.event_stats.clone();
+        let dirs: Vec<String> = members
+            .iter()
+            .map(|&m| parsed[m].dir.dir.display().to_string())
+            .collect();
+        let mut out = Vec::new();
+        for (mut data, mut ann) in cut_segments(
+            rec,
+            &self.sources,
+            cut.split,
+            &cut.spike_rates,
+            &cut.unit_keys,
+            &cut.event_rates,
+        )? {
+            let (t_start, t_stop) = self.finish_segment(&mut data, &mut ann, &cut.event_rates);
+            ann.insert("recording".into(), json!(first.dir.recording));
+            ann.insert("recording_dirs".into(), json!(dirs));
+            ann.insert(
+                "gaps".into(),
+                gap_annotations(&data, &self.streams, &self.sources),
+            );
+            let mut w = warnings.clone();
+            if let Some(Value::Array(extra)) = ann.remove("warnings") {
+                w.extend(
+                    extra
+                        .into_iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned)),
+                );
+            }
+            if !w.is_empty() {
+                ann.insert("warnings".into(), json!(w));
+            }
+            if stats.iter().any(|s| !s.is_empty()) {
+                let ev: Vec<Value> = stats.iter().map(|s| Value::Object(s.clone())).collect();
+                ann.insert("event_channel_stats".into(), json!(ev));
+            }
+            let seg = Segment {
+                t_start,
+                t_stop,
+                annotations: ann,
+            };
+            out.push((seg, data));
+        }
+        Ok(out)
     }
 
     /// Bounds of a cut segment; sets the pieces' missing `t_start`s to the segment start.
