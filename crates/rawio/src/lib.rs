@@ -11,6 +11,7 @@
 //! | `phy` | `rawio-phy` | KiloSort/Phy output folders |
 //! | `nwb` | `rawio-nwb` | NWB 2.x (pure-Rust HDF5) |
 //! | `blackrock` | `rawio-blackrock` | Blackrock `.nsX` (spec 2.1–3.0, PTP) and `.nev` |
+//! | `openephys` | `rawio-openephys` | Open Ephys binary (`structure.oebin`) and legacy (`.continuous`) |
 //!
 //! # Example
 //!
@@ -44,6 +45,8 @@ pub use rawio_blackrock as blackrock;
 pub use rawio_neuroscope as neuroscope;
 #[cfg(feature = "nwb")]
 pub use rawio_nwb as nwb;
+#[cfg(feature = "openephys")]
+pub use rawio_openephys as openephys;
 #[cfg(feature = "phy")]
 pub use rawio_phy as phy;
 #[cfg(feature = "plexon")]
@@ -66,6 +69,10 @@ pub fn formats() -> Vec<&'static Format> {
     v.push(&rawio_nwb::FORMAT);
     #[cfg(feature = "blackrock")]
     v.push(&rawio_blackrock::FORMAT);
+    #[cfg(feature = "openephys")]
+    v.push(&rawio_openephys::FORMAT_BINARY);
+    #[cfg(feature = "openephys")]
+    v.push(&rawio_openephys::FORMAT_LEGACY);
     v
 }
 
