@@ -353,7 +353,7 @@ impl RecordingStream {
         let f = self.sample_numbers.as_ref()?;
         let a = f.raw_1d().ok()?;
         let i = usize::try_from(i).ok()?;
-        a.get_json(i).and_then(|v| v.as_i64())
+        a.get_i64(i)
     }
 
     /// The frame range of each piece when the recording is cut at `cuts` (times in seconds on

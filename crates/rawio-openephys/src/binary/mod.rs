@@ -757,11 +757,15 @@ impl BinaryReader {
         let mut signal_streams = Vec::new();
         for (i, hs) in self.streams.iter().enumerate() {
             let src = &self.sources[hs.source];
-            let explicit = self.segments.iter().flatten().any(|s| {
-                s.pieces[hs.source]
-                    .as_ref()
-                    .is_some_and(|p| p.rec.sync.is_some())
-            });
+            // the second clock only when every recording of the stream has it: a clock that
+            // exists in some segments only would make `Clock::Explicit` fail in the others
+            let pieces: Vec<_> = self
+                .segments
+                .iter()
+                .flatten()
+                .filter_map(|s| s.pieces[hs.source].as_ref())
+                .collect();
+            let explicit = !pieces.is_empty() && pieces.iter().all(|p| p.rec.sync.is_some());
             signal_streams.push(SignalStream {
                 name: hs.name.clone(),
                 id: hs.id.clone(),
@@ -1061,7 +1065,12 @@ impl RawIO for BinaryReader {
                 "stream {stream} has no synchronized timestamps in block {block} segment {seg}"
             ))
         };
-        let p = self.piece(block, seg, stream)?.ok_or_else(no_clock)?;
+        let Some(p) = self.piece(block, seg, stream)? else {
+            if samples.is_empty() {
+                return Ok(SampleTimes::from(rawio_core::ndarray::Array1::zeros(0)));
+            }
+            return Err(no_clock());
+        };
         let f = p.rec.sync.as_ref().ok_or_else(no_clock)?;
         let start = usize::try_from(p.frames.start + samples.start).map_err(|_| no_clock())?;
         let end = usize::try_from(p.frames.start + samples.end).map_err(|_| no_clock())?;
