@@ -47,6 +47,8 @@ seeds() {
         nwb) echo "|nwb/bare_units.h5 nwb/lzf.h5 nwb/zstd.h5 nwb/superblock_v2.h5 nwb/softlinks_earliest.h5 nwb/latest.h5" ;;
         blackrock_nsx) echo "|blackrock/v23_paused.ns5 blackrock/v21.ns2 blackrock/ptp.ns6 blackrock/v30_paused.ns6 blackrock/v23_split.ns5" ;;
         blackrock_nev) echo "|blackrock/v23_paused.nev blackrock/v21.nev blackrock/v22_8bit.nev blackrock/utf16.nev blackrock/v30_paused.nev blackrock/partial.nev" ;;
+        openephys_binary) echo "@|$(cd ../testdata && find openephys-binary/gui04_no_node -type f | LC_ALL=C sort | tr '\n' ' ')" ;;
+        openephys_legacy) echo "@|$(cd ../testdata && find openephys-legacy/gui04 -type f | LC_ALL=C sort | tr '\n' ' ')" ;;
         spikedata_npz) echo "|spikedata/pynapple_ts.npz spikedata/pynapple_tsgroup.npz spikedata/pynapple_iset.npz spikedata/pynapple_compressed.npz" ;;
         spikedata_hdf5) echo "|spikedata/loaders/raster.h5 spikedata/loaders/ragged_s.h5 spikedata/loaders/group.h5 spikedata/loaders/paired.h5" ;;
         *) [ -f "targets/$1.seeds" ] && cat "targets/$1.seeds" || echo "|" ;;
