@@ -3,9 +3,11 @@
 truth (testdata/nix/truth/*.json: what the generator wrote, in seconds).
 
     PY=$(shared/oracle/setup.sh)
-    $PY testdata/generate/nix_fixtures.py             # writes testdata/nix/*.nix + truth/
+    $PY testdata/generate/nix_fixtures.py [NAME.nix ...]  # writes testdata/nix/*.nix + truth/
+    # entity ids and timestamps are random (nixio): regenerate only what changed, and the
+    # neo_tiny golden with it:
+    (cd testdata/nix && $PY ../../../shared/oracle/neo_dump.py nix neo_tiny.nix --full > golden/neo_tiny.nix.json)
     $PY testdata/generate/nix_fixtures.py --bench DIR/big.nix [MB]   # the comparison script's file
-    bash testdata/generate/nix_goldens.sh             # goldens of the neo-written fixtures
 
 nixio 1.5.4 (generic files) and neo 0.14.6's NixIO (neo-written files), h5py 3.16.
 
@@ -34,6 +36,14 @@ Neo-written files (neo's NixIO):
                  SpikeTrains (one with waveforms 2 x 8 at 20 kHz and left_sweep, one in ms), an
                  Event, two Epochs (durations in ms), annotations and array annotations, a neo
                  Group.
+  neo_tiny.nix   1 block, 1 segment: a 2-channel float32 signal at 1000 Hz, a spike train with
+                 waveforms (left_sweep 0), an event, an epoch; all in seconds, so neo reads it
+                 right except spike_count (its golden is neo_dump.py's). A fuzz seed.
+  neo_seed.nix   the smallest neo-written file worth fuzzing: a 1-channel signal at 1 kHz, a
+                 spike train in ms.
+Generic small file:
+  generic_tiny.nix  an int16 trace at 0.5 ms, a self-timed event array in ms, a multi-tag with
+                 labelled positions, a tag in ms, a section (a fuzz seed).
 """
 import json
 import os
@@ -320,6 +330,83 @@ def neo_blocks(path):
     return truth
 
 
+def neo_tiny(path):
+    """A small neo-written file neo 0.14.6 reads right (but for spike_count): the golden
+    testdata/nix/golden/neo_tiny.nix.json is neo_dump.py's; also a fuzz seed."""
+    import neo
+    import quantities as pq
+    from neo.io import NixIO
+
+    rng = np.random.default_rng(7)
+    seg = neo.Segment(name="only")
+    sig = rng.normal(0, 1, (50, 2)).astype(np.float32)
+    seg.analogsignals.append(neo.AnalogSignal(sig, units="mV", sampling_rate=1000 * pq.Hz, name="sig"))
+    times = np.array([0.004, 0.011, 0.027, 0.031])
+    wf = rng.normal(0, 5, (4, 1, 6))
+    seg.spiketrains.append(neo.SpikeTrain(times * pq.s, t_stop=0.05 * pq.s, name="u0",
+                                          waveforms=wf * pq.uV, sampling_rate=30000 * pq.Hz,
+                                          left_sweep=0 * pq.s))
+    seg.events.append(neo.Event(np.array([0.01, 0.02]) * pq.s, labels=np.array(["a", "b"]), name="ev"))
+    seg.epochs.append(neo.Epoch(np.array([0.005]) * pq.s, durations=np.array([0.01]) * pq.s,
+                                labels=np.array(["ep"]), name="epo"))
+    blk = neo.Block(name="tiny")
+    blk.segments.append(seg)
+    if os.path.exists(path):
+        os.remove(path)
+    with NixIO(path, mode="ow") as io:
+        io.write_block(blk)
+    return {"sig": {"n": 50, "sum": sig.astype(np.float64).sum(axis=0).tolist()}, "u0_s": times.tolist()}
+
+
+def neo_seed(path):
+    """The smallest neo-written file worth fuzzing (<= 64 KB): one 1-channel signal in ms
+    units and a spike train."""
+    import neo
+    import quantities as pq
+    from neo.io import NixIO
+
+    seg = neo.Segment()
+    seg.analogsignals.append(neo.AnalogSignal(np.arange(8, dtype=np.float32).reshape(8, 1), units="mV",
+                                              sampling_rate=1 * pq.kHz))
+    seg.spiketrains.append(neo.SpikeTrain([1.0, 3.0] * pq.ms, t_stop=8 * pq.ms))
+    blk = neo.Block()
+    blk.segments.append(seg)
+    if os.path.exists(path):
+        os.remove(path)
+    with NixIO(path, mode="ow") as io:
+        io.write_block(blk)
+    return {"signal_rate": 1000.0, "spikes_s": [0.001, 0.003]}
+
+
+def generic_tiny(path):
+    """A small generic file (fuzz seed): a sampled 1-D array, a self-timed event array, a tag,
+    a multi-tag and a section."""
+    import nixio
+
+    f = nixio.File.open(path, nixio.FileMode.Overwrite)
+    b = f.create_block("b", "t")
+    da = b.create_data_array("trace", "t", data=np.arange(20, dtype=np.int16))
+    da.unit = "mV"
+    d = da.append_sampled_dimension(0.5)
+    d.unit = "ms"
+    ev = b.create_data_array("ev", "t", data=np.array([1.0, 2.0, 4.0]))
+    ev.unit = "ms"
+    ev.append_range_dimension_using_self()
+    pos = b.create_data_array("pos", "t", data=np.array([0.001, 0.003]))
+    pos.unit = "s"
+    pos.append_set_dimension().labels = ["x", "y"]
+    mt = b.create_multi_tag("mt", "t", positions=pos)
+    mt.references.append(da)
+    t = b.create_tag("tg", "t", position=[2.0])
+    t.extent = [1.0]
+    t.units = ["ms"]
+    sec = f.create_section("s", "t")
+    sec.create_property("p", 1.5)
+    b.metadata = sec
+    f.close()
+    return {"trace": {"n": 20, "rate": 2000.0}, "ev_s": [0.001, 0.002, 0.004]}
+
+
 def bench(path, megabytes):
     """A neo-written file of about `megabytes` MB of float32 signal (4 channels at 30 kHz plus
     16 at 1 kHz, one segment), for scripts/compare_neo.py."""
@@ -350,7 +437,12 @@ def main():
         bench(sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 320.0)
         return
     os.makedirs(os.path.join(OUT, "truth"), exist_ok=True)
-    for name, fn in [("tutorial.nix", tutorial), ("features.nix", features), ("neo_blocks.nix", neo_blocks)]:
+    fixtures = [("tutorial.nix", tutorial), ("features.nix", features), ("neo_blocks.nix", neo_blocks),
+                ("neo_tiny.nix", neo_tiny), ("generic_tiny.nix", generic_tiny), ("neo_seed.nix", neo_seed)]
+    only = sys.argv[1:]
+    for name, fn in fixtures:
+        if only and name not in only:
+            continue
         p = os.path.join(OUT, name)
         t = fn(p)
         with open(os.path.join(OUT, "truth", name + ".json"), "w") as fh:
