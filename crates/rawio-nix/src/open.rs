@@ -3,9 +3,9 @@
 //! 1. [`open_file`]: open the HDF5 file and check that its root says NIX (`format` = `"nix"`).
 //! 2. [`crate::model::Model::read`]: read the data tree (blocks, arrays, dimensions, tags).
 //! 3. [`detect`]: neo-written or generic.
-//! 4. [`crate::neo::map`] or [`crate::generic::map`]: streams, units, event channels and
+//! 4. the neo mapping (`neo::map`) or the generic one (`generic::map`): streams, units, event channels and
 //!    where each block's data is.
-//! 5. [`crate::mapping::Mapping::into_header`]: segment bounds, the validated header.
+//! 5. `Mapping::into_header`: segment bounds, the validated header.
 
 use crate::model::Model;
 use rawio_core::{Error, Result};
