@@ -41,9 +41,10 @@ Neo-written files (neo's NixIO):
                  right except spike_count (its golden is neo_dump.py's). A fuzz seed.
   neo_seed.nix   the smallest neo-written file worth fuzzing: a 1-channel signal at 1 kHz, a
                  spike train in ms.
-Generic small file:
+Generic small files:
   generic_tiny.nix  an int16 trace at 0.5 ms, a self-timed event array in ms, a multi-tag with
                  labelled positions, a tag in ms, a section (a fuzz seed).
+  cycles.nix     a section hard-linked into its own sub-sections and `link`ed to itself.
 """
 import json
 import os
@@ -407,6 +408,29 @@ def generic_tiny(path):
     return {"trace": {"n": 20, "rate": 2000.0}, "ev_s": [0.001, 0.002, 0.004]}
 
 
+def cycles(path):
+    """A generic file whose metadata is a graph: a section linked (hard link) into its own
+    `sections` and `link`ed to itself, as a damaged or hand-edited file may be."""
+    import h5py
+    import nixio
+
+    f = nixio.File.open(path, nixio.FileMode.Overwrite)
+    b = f.create_block("b", "t")
+    da = b.create_data_array("trace", "t", data=np.arange(10, dtype=np.float32))
+    da.append_sampled_dimension(0.1).unit = "s"
+    sec = f.create_section("loop", "t")
+    sec.create_property("x", 1)
+    sec.create_section("child", "t").create_property("y", 2)
+    b.metadata = sec
+    da.metadata = sec
+    f.close()
+    with h5py.File(path, "r+") as h:
+        g = h["metadata/loop"]
+        g["sections/again"] = g  # a hard link to itself
+        g["link"] = g  # inherits from itself
+    return {"x": 1, "y": 2}
+
+
 def bench(path, megabytes):
     """A neo-written file of about `megabytes` MB of float32 signal (4 channels at 30 kHz plus
     16 at 1 kHz, one segment), for scripts/compare_neo.py."""
@@ -438,7 +462,7 @@ def main():
         return
     os.makedirs(os.path.join(OUT, "truth"), exist_ok=True)
     fixtures = [("tutorial.nix", tutorial), ("features.nix", features), ("neo_blocks.nix", neo_blocks),
-                ("neo_tiny.nix", neo_tiny), ("generic_tiny.nix", generic_tiny), ("neo_seed.nix", neo_seed)]
+                ("neo_tiny.nix", neo_tiny), ("generic_tiny.nix", generic_tiny), ("neo_seed.nix", neo_seed), ("cycles.nix", cycles)]
     only = sys.argv[1:]
     for name, fn in fixtures:
         if only and name not in only:

@@ -292,6 +292,9 @@ pub fn sort_times(times: Vec<f64>) -> (Vec<f64>, Option<Vec<usize>>) {
 /// (`NaN` when undefined).
 pub fn ticks_from(data: Dataset, scale: crate::units::Scale) -> Result<Ticks> {
     const PREFIX: u64 = 100_000;
+    if data.ndim() != 1 {
+        return Err(data.corrupt(format!("ticks of shape {:?} are not 1-D", data.shape())));
+    }
     let n = data.len();
     let head = data.read_rows(0..n.min(PREFIX))?.to_f64();
     let head: Vec<f64> = head.iter().map(|&v| scale.seconds(v)).collect();

@@ -12,6 +12,7 @@
 
 use rawio_core::{Dtype, Result};
 use rawio_hdf5::{Dataset, Group, H5File, Member, MemberKind, Value};
+use std::collections::HashMap;
 
 /// What every NIX entity has.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -180,14 +181,14 @@ pub struct Block {
     pub groups: Vec<NixGroup>,
     /// Members of the block this reader does not read (data frames...): (path, what).
     pub other: Vec<(String, String)>,
+    /// Address → index in `data_arrays`.
+    index: HashMap<u64, usize>,
 }
 
 impl Block {
     /// The data array at `address`.
     pub fn array(&self, address: u64) -> Option<&DataArray> {
-        self.data_arrays
-            .iter()
-            .find(|d| d.entity.address == address)
+        self.data_arrays.get(*self.index.get(&address)?)
     }
 
     /// The multi-tag at `address`.
@@ -476,8 +477,13 @@ fn block(g: &Group) -> Result<Block> {
             ));
         }
     }
+    let mut index = HashMap::with_capacity(data_arrays.len());
+    for (i, d) in data_arrays.iter().enumerate() {
+        index.entry(d.entity.address).or_insert(i);
+    }
     Ok(Block {
         entity: Entity::read(g, &m)?,
+        index,
         data_arrays,
         tags,
         multi_tags,

@@ -10,6 +10,7 @@ use crate::model::{Members, children};
 use rawio_core::{Annotations, Result};
 use rawio_hdf5::{Group, H5File, Value};
 use serde_json::Value as Json;
+use std::collections::HashSet;
 
 /// Deepest section nesting read.
 const MAX_DEPTH: usize = 16;
@@ -39,12 +40,13 @@ fn value_json(v: &Value) -> Json {
 pub fn properties(h: &H5File, path: &str) -> Result<Vec<Property>> {
     let g = h.group(path)?;
     let mut out = Vec::new();
-    collect_properties(&g, &mut out, 0)?;
+    collect_properties(&g, &mut out, &mut HashSet::new())?;
     Ok(out)
 }
 
-fn collect_properties(g: &Group, out: &mut Vec<Property>, depth: usize) -> Result<()> {
-    if depth > MAX_DEPTH {
+/// The properties of `g`, then of its `link` chain (each section once: links may cycle).
+fn collect_properties(g: &Group, out: &mut Vec<Property>, seen: &mut HashSet<u64>) -> Result<()> {
+    if seen.len() > MAX_DEPTH || !seen.insert(g.address()) {
         return Ok(());
     }
     let m = Members::of(g)?;
@@ -77,29 +79,37 @@ fn collect_properties(g: &Group, out: &mut Vec<Property>, depth: usize) -> Resul
         }
     }
     if let Some(link) = m.group("link")? {
-        collect_properties(&link, out, depth + 1)?;
+        collect_properties(&link, out, seen)?;
     }
     Ok(())
 }
 
+/// Most sections expanded in one tree (hard links can make a section tree a graph).
+const MAX_SECTIONS: usize = 4096;
+
 /// The section at `path` as a JSON object: its properties (`name: value`, and
 /// `name_unit: unit` for those with a unit), its sub-sections by name (nested objects), and
-/// `section_type` when it has a type.
+/// `section_type` when it has a type. A section met again below itself (a hard-link cycle) is
+/// not expanded again; at most 4096 sections and 16 levels are expanded.
 pub fn section_json(h: &H5File, path: &str) -> Result<Annotations> {
     let g = h.group(path)?;
-    section_object(&g, 0)
+    let mut budget = MAX_SECTIONS;
+    section_object(&g, &mut Vec::new(), &mut budget)
 }
 
-fn section_object(g: &Group, depth: usize) -> Result<Annotations> {
+fn section_object(g: &Group, path: &mut Vec<u64>, budget: &mut usize) -> Result<Annotations> {
     let mut out = Annotations::new();
-    if depth > MAX_DEPTH {
+    if path.len() > MAX_DEPTH || path.contains(&g.address()) || *budget == 0 {
+        out.insert("section_not_expanded".into(), g.path().into());
         return Ok(out);
     }
+    *budget -= 1;
+    path.push(g.address());
     if let Some(t) = g.attributes()?.text("type") {
         out.insert("section_type".into(), t.into());
     }
     let mut props = Vec::new();
-    collect_properties(g, &mut props, 0)?;
+    collect_properties(g, &mut props, &mut HashSet::new())?;
     for p in props {
         if !p.unit.is_empty() {
             out.insert(format!("{}_unit", p.name), p.unit.into());
@@ -112,8 +122,9 @@ fn section_object(g: &Group, depth: usize) -> Result<Annotations> {
                 .attributes()?
                 .text("name")
                 .unwrap_or_else(|| s.name().to_owned());
-            out.insert(name, Json::Object(section_object(&s, depth + 1)?));
+            out.insert(name, Json::Object(section_object(&s, path, budget)?));
         }
     }
+    path.pop();
     Ok(out)
 }

@@ -261,3 +261,17 @@ fn generic_tiny_units_in_ms() {
     assert_eq!(events(&r, 0, 0, 2).0, vec![0.001, 0.002, 0.004]);
     assert_eq!(h.blocks[0].annotations["metadata"]["p"], 1.5);
 }
+
+#[test]
+fn section_cycles_are_expanded_once() {
+    let r = open("cycles.nix");
+    let md = &r.header().blocks[0].annotations["metadata"];
+    assert_eq!(md["x"], 1);
+    assert_eq!(md["child"]["y"], 2);
+    // the sub-section link "again" is the section itself (named "loop"): not expanded again
+    assert_eq!(
+        md["loop"]["section_not_expanded"],
+        "/data/b/metadata/sections/again"
+    );
+    rawio_conformance::assert_conformant(&r);
+}

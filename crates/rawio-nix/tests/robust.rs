@@ -50,3 +50,8 @@ fn robust_features() {
 fn robust_neo_blocks() {
     rawio_conformance::assert_robust!(&fixture("neo_blocks.nix"), rawio_nix::FORMAT.open, declared);
 }
+
+#[test]
+fn robust_cycles() {
+    rawio_conformance::assert_robust!(&fixture("cycles.nix"), rawio_nix::FORMAT.open, declared);
+}
