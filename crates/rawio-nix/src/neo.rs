@@ -279,41 +279,33 @@ pub fn map(h: &H5File, model: &Model) -> Result<Mapping> {
 fn block_annotations(sec: &mut Sections, model: &Model, block: &Block) -> Result<Annotations> {
     let mut a = sec.annotations(&block.entity, "block")?;
     a.insert("nix_version".into(), model.version.clone().into());
-    for g in &block.groups {
-        if g.entity.kind != "neo.segment" {
-            let e = not_mapped(
-                &g.entity.path,
-                &g.entity.name,
-                &g.entity.kind,
+    let groups = block
+        .groups
+        .iter()
+        .filter(|g| g.entity.kind != "neo.segment")
+        .map(|g| {
+            (
+                &g.entity,
                 "a neo Group links objects of the segments; it is not a segment",
-            );
-            push_not_mapped(&mut a, e);
-        }
-    }
-    for d in &block.data_arrays {
-        if d.entity.kind == "neo.imagesequence" {
-            let e = not_mapped(
-                &d.entity.path,
-                &d.entity.name,
-                &d.entity.kind,
-                "image sequences are not signals",
-            );
-            push_not_mapped(&mut a, e);
-        }
-    }
-    for t in &block.multi_tags {
-        if !matches!(
-            t.entity.kind.as_str(),
-            "neo.spiketrain" | "neo.event" | "neo.epoch"
-        ) {
-            let e = not_mapped(
-                &t.entity.path,
-                &t.entity.name,
-                &t.entity.kind,
-                "not a spike train, event or epoch",
-            );
-            push_not_mapped(&mut a, e);
-        }
+            )
+        });
+    let images = block
+        .data_arrays
+        .iter()
+        .filter(|d| d.entity.kind == "neo.imagesequence")
+        .map(|d| (&d.entity, "image sequences are not signals"));
+    let tags = block
+        .multi_tags
+        .iter()
+        .filter(|t| {
+            !matches!(
+                t.entity.kind.as_str(),
+                "neo.spiketrain" | "neo.event" | "neo.epoch"
+            )
+        })
+        .map(|t| (&t.entity, "not a spike train, event or epoch"));
+    for (e, why) in groups.chain(images).chain(tags) {
+        push_not_mapped(&mut a, not_mapped(&e.path, &e.name, &e.kind, why));
     }
     for (p, what) in &block.other {
         push_not_mapped(&mut a, not_mapped(p, "", "", what.clone()));
