@@ -635,3 +635,48 @@ fn event_segment(
         }
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn array(coefficients: Vec<f64>, origin: f64) -> DataArray {
+        DataArray {
+            entity: Entity::default(),
+            unit: String::new(),
+            label: String::new(),
+            data: String::new(),
+            shape: vec![4],
+            dtype: Some(Dtype::Int16),
+            dims: Vec::new(),
+            coefficients,
+            expansion_origin: origin,
+            sources: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn polynomials_give_gain_and_offset() {
+        assert_eq!(linear(&array(vec![], 0.0)), Some((1.0, 0.0)));
+        assert_eq!(linear(&array(vec![2.0, 0.5], 4.0)), Some((0.5, 0.0)));
+        assert_eq!(linear(&array(vec![3.0], 0.0)), Some((0.0, 3.0)));
+        assert_eq!(linear(&array(vec![0.0, 1.0, 0.0], 0.0)), Some((1.0, 0.0)));
+        assert_eq!(linear(&array(vec![0.0, 1.0, 0.1], 0.0)), None);
+    }
+
+    #[test]
+    fn units_fall_back_in_order() {
+        assert_eq!(
+            time_scale(&[None, Some(""), Some("ms")])
+                .unwrap()
+                .seconds(5.0),
+            0.005
+        );
+        assert_eq!(
+            time_scale(&[Some("s"), Some("ms")]).unwrap().seconds(5.0),
+            5.0
+        );
+        assert_eq!(time_scale(&[None, Some("")]).unwrap(), Scale::SECONDS);
+        assert!(time_scale(&[Some("mV")]).is_err());
+    }
+}

@@ -629,3 +629,17 @@ fn event_segment(h: &H5File, block: &Block, mt: &MultiTag) -> Result<EventSegmen
         labels,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signal_ids_and_neo_attributes() {
+        assert_eq!(signal_id("neo.analogsignal.0ea3bd.2"), "0ea3bd");
+        assert_eq!(signal_id("plain"), "plain");
+        assert!(is_neo_attribute("spiketrain", "t_stop"));
+        assert!(is_neo_attribute("block", "neo_name"));
+        assert!(!is_neo_attribute("segment", "t_start"));
+    }
+}
