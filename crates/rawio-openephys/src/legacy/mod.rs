@@ -789,9 +789,6 @@ impl LegacyReader {
     }
 }
 
-/// Samples decoded per channel before moving to the next channel: one tile of the output
-/// (`TILE × channels` values) stays in the CPU cache while every channel writes its column.
-
 /// Copies samples `[lo, hi)` (sample numbers) of one channel file into column `col` of `out`
 /// (`rows × n_cols`, row-major, pre-filled), row 0 being sample number `base`.
 fn decode_channel(
