@@ -86,26 +86,21 @@ def _annotation_value(v):
 
 
 def _array_annotation(values):
-    """One value per channel as a 1-D numpy array (object dtype for mixed or nested values)."""
+    """One value per channel as a 1-D numpy array neo accepts as an array annotation (bool, int,
+    float or str elements), or ``None`` when the values are not such scalars (nested, null or
+    mixed: they then stay a list, under the stream's ``channel_annotations``)."""
     if all(isinstance(v, bool) for v in values):
         return np.array(values, dtype=bool)
     if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
         try:
             return np.array(values, dtype=np.int64)
         except OverflowError:
-            return np.array(values, dtype=np.uint64) if min(values) >= 0 else _objects(values)
+            return np.array(values, dtype=np.uint64) if min(values) >= 0 else None
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         return np.array(values, dtype=np.float64)
     if all(isinstance(v, str) for v in values):
         return np.array(values, dtype=str)
-    return _objects(values)
-
-
-def _objects(values):
-    a = np.empty(len(values), dtype=object)
-    for i, v in enumerate(values):
-        a[i] = v
-    return a
+    return None
 
 
 def _pprint_vector(vector, lim=8):
@@ -274,8 +269,16 @@ class RawIO:
                 for key in h["signal_channels"][i]["annotations"]:
                     if key not in keys and key not in arr:
                         keys.append(key)
+            other = {}
             for key in keys:
-                arr[key] = _array_annotation([h["signal_channels"][i]["annotations"].get(key) for i in idx])
+                values = [h["signal_channels"][i]["annotations"].get(key) for i in idx]
+                a = _array_annotation(values)
+                if a is None:
+                    other[key] = values
+                else:
+                    arr[key] = a
+            if other:
+                d["channel_annotations"] = other
             d["__array_annotations__"] = arr
             signals.append(d)
         spikes = []
