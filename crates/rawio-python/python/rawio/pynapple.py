@@ -56,6 +56,13 @@ class EphysReader(_NapEphysReader):
     def _init_neo_reader(self, format):
         self._reader = _rawio_neo.get_io(str(self.path), self._rawio_format)
 
+    def _collect_data(self, lazy=True):
+        r = self._reader
+        if not (r.signal_streams_count() or r.spike_channels_count() or r.event_channels_count()):
+            self._blocks = []  # nothing to show (pynapple's builder needs a timed object per segment)
+            return
+        super()._collect_data(lazy=lazy)
+
     def _make_mmap_entry(self, proxy, block_idx, nap_type, time_support, metadata=None):
         reader = self._reader
         k = proxy._stream_index
