@@ -120,7 +120,13 @@ impl Reader {
     }
 
     /// Samples of `stream` in the segment.
-    fn signal_size(&self, py: Python<'_>, block: usize, seg: usize, stream: usize) -> PyResult<u64> {
+    fn signal_size(
+        &self,
+        py: Python<'_>,
+        block: usize,
+        seg: usize,
+        stream: usize,
+    ) -> PyResult<u64> {
         self.io(py, |r| r.signal_size(block, seg, stream))
     }
 
@@ -204,8 +210,10 @@ impl Reader {
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let clock = parse_clock(py, clock)?;
         let t = self.io(py, |r| {
-            Ok(r.signal_times_on(block, seg, stream, i_start..i_stop, clock)?
-                .into_owned())
+            Ok(
+                r.signal_times_on(block, seg, stream, i_start..i_stop, clock)?
+                    .into_owned(),
+            )
         })?;
         Ok(t.into_pyarray(py))
     }
@@ -250,8 +258,10 @@ impl Reader {
         t_stop: Option<f64>,
     ) -> PyResult<Py<PyAny>> {
         let ts = self.io(py, |r| {
-            Ok(r.spike_timestamps(block, seg, unit, window(t_start, t_stop))?
-                .into_owned())
+            Ok(
+                r.spike_timestamps(block, seg, unit, window(t_start, t_stop))?
+                    .into_owned(),
+            )
         })?;
         Ok(to_numpy(py, ts))
     }
@@ -274,8 +284,10 @@ impl Reader {
         t_stop: Option<f64>,
     ) -> PyResult<Option<Py<PyAny>>> {
         let wf = self.io(py, |r| {
-            Ok(r.spike_raw_waveforms(block, seg, unit, window(t_start, t_stop))?
-                .map(RawArray::into_owned))
+            Ok(
+                r.spike_raw_waveforms(block, seg, unit, window(t_start, t_stop))?
+                    .map(RawArray::into_owned),
+            )
         })?;
         Ok(wf.map(|w| to_numpy(py, w)))
     }
@@ -304,7 +316,14 @@ impl Reader {
         let ts = to_numpy(py, e.timestamps.into_owned());
         let durs = e.durations.map(|d| to_numpy(py, d.into_owned()));
         let labels = PyList::new(py, e.labels)?;
-        PyTuple::new(py, [ts, durs.into_pyobject(py)?.unbind(), labels.into_any().unbind()])
+        PyTuple::new(
+            py,
+            [
+                ts,
+                durs.into_pyobject(py)?.unbind(),
+                labels.into_any().unbind(),
+            ],
+        )
     }
 
     /// Raw units per second of the timestamps and durations of event channel `ev`.
