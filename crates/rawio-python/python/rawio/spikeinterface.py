@@ -31,14 +31,26 @@ def _reader(file_path, format):
     return r
 
 
-class RawioRecordingExtractor(NeoBaseRecordingExtractor):
+class _RawioReader:
+    """SpikeInterface's hooks for making the reader, answered with rawio's class."""
+
+    NeoRawIOClass = "rawio"
+
+    @classmethod
+    def map_to_neo_kwargs(cls, file_path, format=None):
+        return {"file_path": file_path, "format": format}
+
+    @classmethod
+    def get_neo_io_reader(cls, raw_class, file_path=None, format=None, **kwargs):
+        return _reader(file_path, format)
+
+
+class RawioRecordingExtractor(_RawioReader, NeoBaseRecordingExtractor):
     """A SpikeInterface recording of one signal stream of any rawio format.
 
     Parameters are SpikeInterface's neo-based ones (``stream_id`` / ``stream_name``,
     ``block_index``, ``all_annotations``, ``use_names_as_ids``) plus ``format`` (a rawio format id
     or class name; sniffed when ``None``)."""
-
-    NeoRawIOClass = "rawio"
 
     def __init__(self, file_path, format=None, stream_id=None, stream_name=None, block_index=None,
                  all_annotations=False, use_names_as_ids=False):
@@ -50,24 +62,14 @@ class RawioRecordingExtractor(NeoBaseRecordingExtractor):
         self._kwargs.update({"file_path": str(Path(file_path).absolute()), "format": self.neo_reader.format_id,
                              "use_names_as_ids": use_names_as_ids})
 
-    @classmethod
-    def map_to_neo_kwargs(cls, file_path, format=None):
-        return {"file_path": file_path, "format": format}
 
-    @classmethod
-    def get_neo_io_reader(cls, raw_class, file_path=None, format=None, **kwargs):
-        return _reader(file_path, format)
-
-
-class RawioSortingExtractor(NeoBaseSortingExtractor):
+class RawioSortingExtractor(_RawioReader, NeoBaseSortingExtractor):
     """A SpikeInterface sorting of every unit of any rawio format.
 
     Integer spike timestamps are frames at the spike clock (``sampling_frequency`` = raw units per
     second: the sample rate for Phy and Neuroscope, the timestamp clock for Plexon), as
     SpikeInterface's own Plexon sorting does; float timestamps (seconds, e.g. NWB) are turned into
     frames at ``sampling_frequency``, which must then be given or come from a signal stream."""
-
-    NeoRawIOClass = "rawio"
 
     def __init__(self, file_path, format=None, sampling_frequency=None, block_index=None, use_format_ids=False,
                  stream_id=None, stream_name=None):
@@ -88,14 +90,6 @@ class RawioSortingExtractor(NeoBaseSortingExtractor):
                         "sampling_frequency": None if self.neo_returns_frames else sampling_frequency,
                         "block_index": block_index, "use_format_ids": use_format_ids,
                         "stream_id": stream_id, "stream_name": stream_name}
-
-    @classmethod
-    def map_to_neo_kwargs(cls, file_path, format=None):
-        return {"file_path": file_path, "format": format}
-
-    @classmethod
-    def get_neo_io_reader(cls, raw_class, file_path=None, format=None, **kwargs):
-        return _reader(file_path, format)
 
 
 def read_recording(file_path, format=None, **kwargs):
