@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The Python package vs neo 0.14.6, through Python, whole-process, one run.
 
-    python crates/rawio-python/scripts/compare_neo.py [FORMAT...]   # any python 3; see below
+    $PY crates/rawio-python/scripts/compare_neo.py [FORMAT...]   # PY from ../shared/oracle/setup.sh
 
 Each row is the wall time and peak RSS of a Python child that uses ``rawio`` against the same
 child using ``neo.rawio`` (the same calls, neo's class names), on the large generated files the
@@ -121,8 +121,11 @@ def ensure_venv():
 def main():
     want = sys.argv[1:]
     enabled = ensure_venv()
-    sys.path.insert(0, os.path.join(ROOT, "crates", "rawio-python", "python"))
-    from rawio._formats import BY_ID  # the table only (no compiled module needed here)
+    spec = importlib.util.spec_from_file_location(  # the format table alone, without the package
+        "rawio_formats", os.path.join(ROOT, "crates", "rawio-python", "python", "rawio", "_formats.py"))
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    BY_ID = table.BY_ID
 
     for fid, (crate, get) in GENERATORS.items():
         if want and fid not in want:

@@ -19,17 +19,14 @@
 // The methods mirror neo's Python signatures (block, segment, stream, range, selection...).
 #![allow(clippy::too_many_arguments)]
 
-use ndarray::{Array2, Axis, Dimension, Slice};
+use ndarray::{Array2, ArrayView2, Dimension};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray2, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use rawio::prelude::*;
-use rawio::{RawArray, Sample, dispatch_raw, rescale};
+use rawio::{RawArray, Sample, dispatch_raw};
 use std::path::PathBuf;
-
-/// Rows rescaled at a time: keeps rawio-core's per-column passes inside the L2 cache.
-const RESCALE_ROWS: usize = 4096;
 
 /// A rawio error as the matching `rawio._errors` exception (message = the Rust message).
 fn py_err(py: Python<'_>, e: rawio::Error) -> PyErr {
@@ -368,8 +365,8 @@ fn rescale_signal<'py>(
         ($($t:ty),*) => {$(
             if let Ok(a) = raw.extract::<PyReadonlyArray2<'py, $t>>() {
                 let view = a.as_array();
-                let out = py.detach(|| rescale_blocks(RawArray::new(view), &gains, &offsets, f32));
-                return Ok(Some(out.into_py(py)));
+                let out = py.detach(|| rescale_rows(view, &gains, &offsets, f32));
+                return Ok(out.map(|o| o.into_py(py)));
             }
         )*};
     }
@@ -392,28 +389,75 @@ impl Rescaled {
     }
 }
 
-/// rawio-core's rescale, [`RESCALE_ROWS`] rows at a time.
-fn rescale_blocks(raw: RawArray<'_, ndarray::Ix2>, g: &[f64], o: &[f64], f32: bool) -> Rescaled {
-    fn run<T: Sample + Copy + Default>(
-        raw: &RawArray<'_, ndarray::Ix2>,
-        f: impl Fn(&RawArray<'_, ndarray::Ix2>) -> Array2<T>,
-    ) -> Array2<T> {
-        let (rows, cols) = (raw.shape()[0], raw.shape()[1]);
-        if rows <= RESCALE_ROWS {
-            return f(raw);
+/// `raw * gain[c] + offset[c]` with neo's numerics (rawio-core's `rescale::signal_f32` /
+/// `signal_f64`: the multiplication only when a gain differs from 1, the addition only when an
+/// offset differs from 0, float32 rounded after each step), walking the chunk row by row so the
+/// per-channel loop vectorises (rawio-core's kernels walk columns of the row-major chunk, which
+/// is as slow as numpy; see the crate's CHANGELOG).
+fn rescale_rows<T: Sample>(
+    a: ArrayView2<'_, T>,
+    g: &[f64],
+    o: &[f64],
+    f32: bool,
+) -> Option<Rescaled> {
+    let go = (g.iter().any(|&x| x != 1.0), o.iter().any(|&x| x != 0.0));
+    fn rows<T: Sample, O: Copy>(
+        a: ArrayView2<'_, T>,
+        g: &[f64],
+        o: &[f64],
+        f: impl Fn(T, f64, f64) -> O,
+    ) -> Option<Array2<O>> {
+        let mut out = Vec::with_capacity(a.len());
+        let apply = |row: &[T], out: &mut Vec<O>| {
+            out.extend(
+                row.iter()
+                    .zip(g)
+                    .zip(o)
+                    .map(|((&v, &gc), &oc)| f(v, gc, oc)),
+            );
+        };
+        match a.as_slice() {
+            Some(flat) if a.ncols() > 0 => {
+                for row in flat.chunks_exact(a.ncols()) {
+                    apply(row, &mut out);
+                }
+            }
+            _ => {
+                let mut buf = Vec::with_capacity(a.ncols());
+                for row in a.rows() {
+                    buf.clear();
+                    buf.extend(row.iter().copied());
+                    apply(&buf, &mut out);
+                }
+            }
         }
-        let mut out = Array2::<T>::default((rows, cols));
-        for start in (0..rows).step_by(RESCALE_ROWS) {
-            let r = start..(start + RESCALE_ROWS).min(rows);
-            let part = f(&raw.slice_axis(0, r.clone()));
-            out.slice_axis_mut(Axis(0), Slice::from(r)).assign(&part);
-        }
-        out
+        // rows × columns values were pushed: the shape always matches
+        Array2::from_shape_vec(a.raw_dim(), out).ok()
     }
     if f32 {
-        Rescaled::F32(run(&raw, |r| rescale::signal_f32(r, g, o)))
+        let step = |v: f32, gc: f64, oc: f64, (ug, uo): (bool, bool)| {
+            let v = if ug { (f64::from(v) * gc) as f32 } else { v };
+            if uo { (f64::from(v) + oc) as f32 } else { v }
+        };
+        Some(Rescaled::F32(match go {
+            (true, true) => rows(a, g, o, |v: T, gc, oc| {
+                step(v.to_f32(), gc, oc, (true, true))
+            }),
+            (true, false) => rows(a, g, o, |v: T, gc, oc| {
+                step(v.to_f32(), gc, oc, (true, false))
+            }),
+            (false, true) => rows(a, g, o, |v: T, gc, oc| {
+                step(v.to_f32(), gc, oc, (false, true))
+            }),
+            (false, false) => rows(a, g, o, |v: T, _, _| v.to_f32()),
+        }?))
     } else {
-        Rescaled::F64(run(&raw, |r| rescale::signal_f64(r, g, o)))
+        Some(Rescaled::F64(match go {
+            (true, true) => rows(a, g, o, |v: T, gc, oc| v.to_f64() * gc + oc),
+            (true, false) => rows(a, g, o, |v: T, gc, _| v.to_f64() * gc),
+            (false, true) => rows(a, g, o, |v: T, _, oc| v.to_f64() + oc),
+            (false, false) => rows(a, g, o, |v: T, _, _| v.to_f64()),
+        }?))
     }
 }
 
