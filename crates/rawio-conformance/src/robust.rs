@@ -2,6 +2,7 @@
 //! allocate without bound.
 
 use crate::checks::{Report, Violation};
+pub use rawio_core::testing::{DeclaredSize, SizeEncoding};
 use rawio_core::{ChannelSelection, RawIO, RawIOExt, Result, TimeWindow};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -14,44 +15,6 @@ pub type BudgetAllocator = cap::Cap<std::alloc::System>;
 /// Opens a reader on a path (a format's `open`).
 pub type OpenFn = fn(&Path) -> Result<Box<dyn RawIO>>;
 
-/// A count or size that a fixture file declares (a header field, a dataspace dimension, an
-/// array shape). Random byte flips rarely hit one, so robustness mode also sets each to the
-/// extreme values of [`DECLARED_VALUES`]: a reader must check every declared count against the
-/// bytes present before it allocates, loops or reads by it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeclaredSize {
-    /// The file, relative to the fixture root (the directory given, or the given file's
-    /// directory).
-    pub file: PathBuf,
-    /// Byte offset of the field in that file.
-    pub offset: u64,
-    /// How the field is stored.
-    pub encoding: SizeEncoding,
-    /// What the field is, for reports (`"PLX header: number of DSP channels"`).
-    pub what: String,
-}
-
-/// How a [`DeclaredSize`] is stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SizeEncoding {
-    /// A little-endian integer of `width` bytes (1, 2, 4 or 8).
-    Le {
-        /// Bytes.
-        width: u8,
-    },
-    /// A big-endian integer of `width` bytes.
-    Be {
-        /// Bytes.
-        width: u8,
-    },
-    /// ASCII decimal digits spanning `len` bytes (in XML, JSON, a text header, an npy shape).
-    /// The replacement text may be longer or shorter; the rest of the file shifts.
-    Decimal {
-        /// Bytes of the original digits.
-        len: u64,
-    },
-}
-
 /// The values robustness mode gives every declared size: 2^20, 2^28, 2^40, 2^62, 0 and -1
 /// (all bits set in a binary field). A binary field too narrow for a value gets its largest
 /// value instead.
@@ -60,86 +23,6 @@ pub const DECLARED_VALUES: [i128; 6] = [1 << 20, 1 << 28, 1 << 40, 1 << 62, 0, -
 /// Lists the declared sizes of the fixture at a path (a format crate's function, passed to
 /// [`crate::assert_robust!`] as a third argument).
 pub type DeclaredSizesFn = fn(&Path) -> Vec<DeclaredSize>;
-
-impl DeclaredSize {
-    /// A little-endian field.
-    pub fn le(file: impl Into<PathBuf>, offset: u64, width: u8, what: impl Into<String>) -> Self {
-        DeclaredSize {
-            file: file.into(),
-            offset,
-            encoding: SizeEncoding::Le { width },
-            what: what.into(),
-        }
-    }
-
-    /// A big-endian field.
-    pub fn be(file: impl Into<PathBuf>, offset: u64, width: u8, what: impl Into<String>) -> Self {
-        DeclaredSize {
-            file: file.into(),
-            offset,
-            encoding: SizeEncoding::Be { width },
-            what: what.into(),
-        }
-    }
-
-    /// Decimal digits at `offset` spanning `len` bytes.
-    pub fn decimal(
-        file: impl Into<PathBuf>,
-        offset: u64,
-        len: u64,
-        what: impl Into<String>,
-    ) -> Self {
-        DeclaredSize {
-            file: file.into(),
-            offset,
-            encoding: SizeEncoding::Decimal { len },
-            what: what.into(),
-        }
-    }
-
-    /// `bytes` with this field set to `value`, or `None` when the field lies outside them.
-    pub fn apply(&self, bytes: &[u8], value: i128) -> Option<Vec<u8>> {
-        let start = usize::try_from(self.offset).ok()?;
-        match self.encoding {
-            SizeEncoding::Le { width } | SizeEncoding::Be { width } => {
-                let w = usize::from(width.clamp(1, 8));
-                let end = start.checked_add(w)?;
-                if end > bytes.len() {
-                    return None;
-                }
-                let max = if w == 8 {
-                    u64::MAX
-                } else {
-                    (1u64 << (8 * w)) - 1
-                };
-                let v: u64 = if value < 0 {
-                    max
-                } else {
-                    u64::try_from(value).unwrap_or(u64::MAX).min(max)
-                };
-                let le = v.to_le_bytes();
-                let mut out = bytes.to_vec();
-                let field = &mut out[start..end];
-                field.copy_from_slice(&le[..w]);
-                if matches!(self.encoding, SizeEncoding::Be { .. }) {
-                    field.reverse();
-                }
-                Some(out)
-            }
-            SizeEncoding::Decimal { len } => {
-                let end = start.checked_add(usize::try_from(len).ok()?)?;
-                if end > bytes.len() {
-                    return None;
-                }
-                let mut out = Vec::with_capacity(bytes.len() + 24);
-                out.extend_from_slice(&bytes[..start]);
-                out.extend_from_slice(value.to_string().as_bytes());
-                out.extend_from_slice(&bytes[end..]);
-                Some(out)
-            }
-        }
-    }
-}
 
 /// Options of [`check_robustness`].
 #[derive(Debug, Clone)]

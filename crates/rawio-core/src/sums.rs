@@ -73,6 +73,17 @@ impl ColumnSums {
         }
     }
 
+    /// Adds the sums of `other` (the sums of a later part of the same stream).
+    pub fn merge(&mut self, other: &ColumnSums) {
+        for (a, b) in self.ints.iter_mut().zip(&other.ints) {
+            *a += *b;
+        }
+        for (a, b) in self.floats.iter_mut().zip(&other.floats) {
+            *a += *b;
+        }
+        self.is_float |= other.is_float;
+    }
+
     /// The sums as f64 (integers exact until this conversion).
     pub fn to_f64(&self) -> Vec<f64> {
         if self.is_float {

@@ -11,6 +11,7 @@ use crate::selection::ChannelIndexes;
 use crate::time::TimeBase;
 use ndarray::{Array1, Array2, Array3, CowArray};
 use std::ops::Range;
+use std::path::PathBuf;
 
 /// A small, correct, fully in-memory reader: one block, one segment, one int16 stream of 3
 /// channels at 1 kHz (3000 samples), two units with waveforms, one event and one epoch channel.
@@ -394,6 +395,124 @@ impl RawIO for MultiBlockReader {
             timestamps: RawTimestamps::new(Array1::from(t)),
             durations: None,
         })
+    }
+}
+
+/// A count or size that a fixture file declares (a header field, a dataspace dimension, an
+/// array shape). Random byte flips rarely hit one, so robustness mode also sets each to the
+/// extreme values of the conformance kit's `DECLARED_VALUES`: a reader must check every declared count against the
+/// bytes present before it allocates, loops or reads by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredSize {
+    /// The file, relative to the fixture root (the directory given, or the given file's
+    /// directory).
+    pub file: PathBuf,
+    /// Byte offset of the field in that file.
+    pub offset: u64,
+    /// How the field is stored.
+    pub encoding: SizeEncoding,
+    /// What the field is, for reports (`"PLX header: number of DSP channels"`).
+    pub what: String,
+}
+
+/// How a [`DeclaredSize`] is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeEncoding {
+    /// A little-endian integer of `width` bytes (1, 2, 4 or 8).
+    Le {
+        /// Bytes.
+        width: u8,
+    },
+    /// A big-endian integer of `width` bytes.
+    Be {
+        /// Bytes.
+        width: u8,
+    },
+    /// ASCII decimal digits spanning `len` bytes (in XML, JSON, a text header, an npy shape).
+    /// The replacement text may be longer or shorter; the rest of the file shifts.
+    Decimal {
+        /// Bytes of the original digits.
+        len: u64,
+    },
+}
+
+impl DeclaredSize {
+    /// A little-endian field.
+    pub fn le(file: impl Into<PathBuf>, offset: u64, width: u8, what: impl Into<String>) -> Self {
+        DeclaredSize {
+            file: file.into(),
+            offset,
+            encoding: SizeEncoding::Le { width },
+            what: what.into(),
+        }
+    }
+
+    /// A big-endian field.
+    pub fn be(file: impl Into<PathBuf>, offset: u64, width: u8, what: impl Into<String>) -> Self {
+        DeclaredSize {
+            file: file.into(),
+            offset,
+            encoding: SizeEncoding::Be { width },
+            what: what.into(),
+        }
+    }
+
+    /// Decimal digits at `offset` spanning `len` bytes.
+    pub fn decimal(
+        file: impl Into<PathBuf>,
+        offset: u64,
+        len: u64,
+        what: impl Into<String>,
+    ) -> Self {
+        DeclaredSize {
+            file: file.into(),
+            offset,
+            encoding: SizeEncoding::Decimal { len },
+            what: what.into(),
+        }
+    }
+
+    /// `bytes` with this field set to `value`, or `None` when the field lies outside them.
+    pub fn apply(&self, bytes: &[u8], value: i128) -> Option<Vec<u8>> {
+        let start = usize::try_from(self.offset).ok()?;
+        match self.encoding {
+            SizeEncoding::Le { width } | SizeEncoding::Be { width } => {
+                let w = usize::from(width.clamp(1, 8));
+                let end = start.checked_add(w)?;
+                if end > bytes.len() {
+                    return None;
+                }
+                let max = if w == 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * w)) - 1
+                };
+                let v: u64 = if value < 0 {
+                    max
+                } else {
+                    u64::try_from(value).unwrap_or(u64::MAX).min(max)
+                };
+                let le = v.to_le_bytes();
+                let mut out = bytes.to_vec();
+                let field = &mut out[start..end];
+                field.copy_from_slice(&le[..w]);
+                if matches!(self.encoding, SizeEncoding::Be { .. }) {
+                    field.reverse();
+                }
+                Some(out)
+            }
+            SizeEncoding::Decimal { len } => {
+                let end = start.checked_add(usize::try_from(len).ok()?)?;
+                if end > bytes.len() {
+                    return None;
+                }
+                let mut out = Vec::with_capacity(bytes.len() + 24);
+                out.extend_from_slice(&bytes[..start]);
+                out.extend_from_slice(value.to_string().as_bytes());
+                out.extend_from_slice(&bytes[end..]);
+                Some(out)
+            }
+        }
     }
 }
 

@@ -1,10 +1,10 @@
 //! [`NwbFile`]: the lazy NWB object API (pynapple's `NWBFile`, with raw *and* scaled data).
 
-use crate::h5::{Dataset, Elem, H5File};
-use crate::model::{self, SeriesInfo, TimeAxis};
+use crate::model::{self, Model, SeriesInfo, TimeAxis};
 use crate::table::{self, ColumnData, Table};
 use ndarray::{ArrayD, IxDyn};
 use rawio_core::{Annotations, Dtype, Error, RawArray, Result};
+use rawio_hdf5::{Dataset, ElementType, H5File};
 use serde_json::Value;
 use std::ops::Range;
 use std::path::Path;
@@ -98,9 +98,12 @@ fn unique_keys(paths: &[String]) -> Vec<String> {
 impl NwbFile {
     /// Opens the file and lists its objects (metadata only).
     pub fn open(path: impl AsRef<Path>) -> Result<NwbFile> {
-        let h = H5File::open(path.as_ref())?;
-        let series = model::find_series(&h)?;
-        let tables = model::find_tables(&h);
+        let h = crate::open::open_file(path.as_ref())?;
+        let Model {
+            series,
+            tables,
+            session,
+        } = Model::read(&h)?;
         let mut found: Vec<(String, ObjectKind)> = Vec::new();
         for t in &tables {
             let kind = if t.is_units() {
@@ -117,7 +120,7 @@ impl NwbFile {
             found.push((t.path.clone(), kind));
         }
         for s in &series {
-            let kind = if s.neurodata_type.as_deref() == Some("AnnotationSeries") {
+            let kind = if s.is_annotation() {
                 ObjectKind::AnnotationSeries
             } else {
                 ObjectKind::TimeSeries {
@@ -134,7 +137,6 @@ impl NwbFile {
             .zip(keys)
             .map(|((path, kind), key)| Entry { key, path, kind })
             .collect();
-        let session = model::session(&h);
         Ok(NwbFile {
             h,
             entries,
@@ -193,7 +195,7 @@ impl NwbFile {
             .ok_or_else(|| Error::invalid(format!("{key} is a {:?}, not a TimeSeries", e.kind)))?
             .clone();
         let timestamps = match &info.time {
-            Some(TimeAxis::Timestamps { path, .. }) => Some((path.clone(), self.h.dataset(path)?)),
+            Some(TimeAxis::Timestamps { path, .. }) => Some(self.h.dataset(path)?),
             _ => None,
         };
         let columns = self.series_columns(&info)?;
@@ -256,7 +258,7 @@ impl NwbFile {
                 Some(c) => {
                     let r = c.row_range(row).ok_or_else(|| {
                         self.h
-                            .bad(&e.path, format!("inconsistent spike index at row {row}"))
+                            .corrupt(&e.path, format!("inconsistent spike index at row {row}"))
                     })?;
                     r.map(|i| c.data.f64(i).unwrap_or(f64::NAN)).collect()
                 }
@@ -339,7 +341,7 @@ impl NwbFile {
         Ok(paths
             .into_iter()
             .map(|p| {
-                let mut a = self.h.attrs_json(&self.h.attrs(&p));
+                let mut a = model::annotations(&model::attrs(&self.h, &p));
                 a.remove("object_id");
                 a.remove("namespace");
                 if self.h.is_group(&format!("{p}/device")) {
@@ -356,8 +358,8 @@ impl NwbFile {
 pub struct Series {
     h: H5File,
     info: SeriesInfo,
-    /// Explicit timestamps (path, dataset), read on demand.
-    timestamps: Option<(String, Dataset)>,
+    /// Explicit timestamps, read on demand.
+    timestamps: Option<Dataset>,
     /// Every timestamp, once [`Series::times`] loaded them.
     loaded: OnceLock<Vec<f64>>,
     columns: Vec<String>,
@@ -411,7 +413,7 @@ impl Series {
     /// Stored numeric dtype (None for text or other data).
     pub fn dtype(&self) -> Option<Dtype> {
         match self.info.elem {
-            Elem::Num(d) => Some(d),
+            ElementType::Numeric(d) => Some(d),
             _ => None,
         }
     }
@@ -477,7 +479,7 @@ impl Series {
     /// values are read).
     pub fn read_times(&self, rows: Range<u64>) -> Result<Vec<f64>> {
         match (&self.info.time, &self.timestamps) {
-            (_, Some((path, ds))) => {
+            (_, Some(ds)) => {
                 if let Some(all) = self.loaded.get() {
                     let (a, b) = (
                         usize::try_from(rows.start).unwrap_or(usize::MAX),
@@ -487,13 +489,7 @@ impl Series {
                         Error::out_of_range("timestamp", rows.end, all.len() as u64 + 1)
                     });
                 }
-                Ok(self
-                    .h
-                    .read_rows(ds, path, rows.start, rows.end, None)?
-                    .to_f64()
-                    .iter()
-                    .copied()
-                    .collect())
+                Ok(ds.read_rows(rows)?.to_f64().iter().copied().collect())
             }
             (Some(TimeAxis::Regular { start, rate }), None) => {
                 if rows.end > self.len() || rows.start > rows.end {
@@ -513,9 +509,9 @@ impl Series {
     /// [`Series::read_times`] to see the error).
     pub fn times(&self) -> Vec<f64> {
         match &self.timestamps {
-            Some((path, ds)) => self
+            Some(ds) => self
                 .loaded
-                .get_or_init(|| self.h.read_f64(ds, path).unwrap_or_default())
+                .get_or_init(|| ds.read_f64().unwrap_or_default())
                 .clone(),
             None => (0..self.len()).filter_map(|i| self.time(i)).collect(),
         }
@@ -548,7 +544,7 @@ impl Series {
                     if t.is_nan() {
                         return Err(self
                             .h
-                            .bad(&self.info.path, format!("timestamp {mid} is not a number")));
+                            .corrupt(&self.info.path, format!("timestamp {mid} is not a number")));
                     }
                     if pred(t) {
                         lo = mid + 1;
@@ -598,18 +594,12 @@ impl Series {
 
     /// Rows `rows` of the raw data (stored dtype, all other dimensions whole).
     pub fn read(&self, rows: Range<u64>) -> Result<RawArray<'static, IxDyn>> {
-        self.h.read_rows(
-            &self.info.data,
-            &self.info.data_path,
-            rows.start,
-            rows.end,
-            None,
-        )
+        self.info.data.read_rows(rows)
     }
 
     /// The text data (AnnotationSeries and other text series).
     pub fn read_strings(&self) -> Result<Vec<String>> {
-        self.h.read_strings(&self.info.data, &self.info.data_path)
+        self.info.data.read_strings()
     }
 
     /// Raw rows with `start <= t <= end` and their times (only those rows and times are
@@ -619,7 +609,7 @@ impl Series {
         let times = self.read_times(r.clone())?;
         if !times.windows(2).all(|w| w[0] <= w[1]) || times.iter().any(|&t| t < start || t > end) {
             return Err(Error::unsupported(
-                crate::h5::FORMAT_ID,
+                crate::FORMAT_ID,
                 format!(
                     "time selection on {} (timestamps not sorted)",
                     self.info.path

@@ -30,16 +30,22 @@
 //!
 //! # HDF5 access
 //!
-//! Through `hdf5-reader` (no libhdf5), wrapped in one private adapter module. Supported:
-//! superblocks v0–v3, deflate, shuffle, fletcher32, LZF (h5py's filter 32000, decoded here)
-//! and Zstd (hdf5plugin's filter 32015, decoded with `ruzstd`); soft links in every kind of
-//! group storage (symbol tables, compact and dense links), each aliased object listed once,
-//! at its target's own path; external links resolved relative to the linking file (a
-//! missing target is an error naming it); object references resolved to paths; vlen and
-//! fixed-length strings; bool enums; compounds; any integer width for ids and ragged
-//! indexes. Other filters (Blosc 32001, LZ4 32004, bitshuffle 32008, ...) give
-//! [`rawio_core::Error::Unsupported`] naming the filter and the dataset when the data is
-//! read, never wrong values.
+//! Through [`rawio_hdf5`] (pure Rust, no libhdf5), re-exported as [`hdf5`]: superblocks
+//! v0–v3, deflate, shuffle, fletcher32, LZF (h5py's filter 32000) and Zstd (hdf5plugin's
+//! filter 32015); soft links in every kind of group storage (symbol tables, compact and
+//! dense links), each aliased object listed once, at its target's own path; external links
+//! resolved relative to the linking file (a missing target is an error naming it); object
+//! references resolved to paths; vlen and fixed-length strings; bool enums; compounds; any
+//! integer width for ids and ragged indexes. Other filters (Blosc 32001, LZ4 32004,
+//! bitshuffle 32008, ...) give [`rawio_core::Error::Unsupported`] naming the filter and the
+//! dataset when the data is read, never wrong values.
+//!
+//! # Opening, step by step
+//!
+//! [`NwbReader::open`] is a pipeline of named steps, each testable alone: open the HDF5 file
+//! (walk its objects) → find the NWB model (series, tables, session) → index the signal
+//! streams, the units and the event channels → assemble the header (segment bounds, unit
+//! time supports, annotations).
 //!
 //! # RawIO mapping (1 block, 1 segment)
 //!
@@ -82,13 +88,11 @@
 #![forbid(unsafe_code)]
 
 mod file;
-mod h5;
 pub mod hdf5;
-mod lzf;
 mod model;
+mod open;
 mod reader;
 mod table;
-mod zstd;
 
 pub use file::{Intervals, NwbFile, ObjectKind, Series, SeriesChunk, Units};
 pub use model::TimeAxis;
@@ -98,38 +102,30 @@ pub use table::{Column, ColumnData, Table};
 use rawio_core::{Confidence, Format, RawIO, Result};
 use std::path::Path;
 
-/// The HDF5 file signature.
-const HDF5_MAGIC: &[u8; 8] = b"\x89HDF\r\n\x1a\n";
+/// Format id (every error names it).
+pub(crate) const FORMAT_ID: &str = "nwb";
 
-/// Whether the file starts with the HDF5 signature at 0, 512, 1024, 2048, ... (user block).
-fn has_hdf5_signature(path: &Path) -> bool {
-    use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut off = 0u64;
-    while off + 8 <= len && off <= 1 << 20 {
-        let mut b = [0u8; 8];
-        if f.seek(SeekFrom::Start(off)).is_err() || f.read_exact(&mut b).is_err() {
-            return false;
-        }
-        if &b == HDF5_MAGIC {
-            return true;
-        }
-        off = if off == 0 { 512 } else { off * 2 };
-    }
-    false
-}
-
+/// How confident the NWB reader is that `path` is one of its files: 100 for an HDF5 file
+/// whose root says NWB (`nwb_version`, or `neurodata_type` = `NWBFile`); for other HDF5
+/// files (SpikeLab's bare units exports, which the reader opens too) 80 with the `.nwb`
+/// extension, 40 with `.h5` / `.hdf5`, unless their root declares another data model in a
+/// `format` attribute (as NIX files do): then 0, as for other extensions and non-HDF5 files.
 fn sniff(path: &Path) -> Confidence {
-    if !path.is_file() || !has_hdf5_signature(path) {
+    let Some(root) = rawio_hdf5::sniff(path) else {
+        return 0;
+    };
+    if root.contains("nwb_version") || root.text("neurodata_type") == Some("NWBFile") {
+        return 100;
+    }
+    if root.text("format").is_some() {
         return 0;
     }
     if rawio_core::registry::has_extension(path, &["nwb"]) {
         80
-    } else {
+    } else if rawio_core::registry::has_extension(path, &["h5", "hdf5"]) {
         40
+    } else {
+        0
     }
 }
 
@@ -151,6 +147,12 @@ pub const FORMAT: Format = Format {
 mod tests {
     use super::*;
 
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata")
+            .join(name)
+    }
+
     #[test]
     fn sniff_needs_the_signature() {
         let dir = tempfile::tempdir().unwrap();
@@ -158,13 +160,32 @@ mod tests {
         std::fs::write(&p, b"not hdf5 at all, no").unwrap();
         assert_eq!(sniff(&p), 0);
         let mut v = vec![0u8; 512];
-        v.extend_from_slice(HDF5_MAGIC);
+        v.extend_from_slice(rawio_hdf5::SIGNATURE);
         v.extend_from_slice(&[0; 32]);
         std::fs::write(&p, &v).unwrap();
         assert_eq!(sniff(&p), 80);
         let q = dir.path().join("x.h5");
         std::fs::write(&q, &v).unwrap();
         assert_eq!(sniff(&q), 40);
+        let r = dir.path().join("x.nix");
+        std::fs::write(&r, &v).unwrap();
+        assert_eq!(sniff(&r), 0);
         assert_eq!(sniff(dir.path()), 0);
+    }
+
+    #[test]
+    fn sniff_reads_the_root_attributes() {
+        // NWB markers win whatever the extension
+        assert_eq!(sniff(&fixture("nwb/latest.h5")), 100);
+        assert_eq!(sniff(&fixture("nwb/ecephys.nwb")), 100);
+        // unmarked HDF5: SpikeLab's bare exports
+        assert_eq!(sniff(&fixture("nwb/bare_units.h5")), 40);
+        assert_eq!(sniff(&fixture("spikedata/loaders/spikelab_export.nwb")), 80);
+        // a root that declares another data model (NIX) is not claimed
+        if let Some(p) =
+            rawio_conformance::shared_testdata("nix/gin-ephy-testing-data/nixio_fr.nix")
+        {
+            assert_eq!(sniff(&p), 0);
+        }
     }
 }

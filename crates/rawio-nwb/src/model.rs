@@ -1,7 +1,9 @@
-//! Finding NWB objects in the walked HDF5 tree: TimeSeries, DynamicTables, session metadata.
+//! The NWB model of a walked HDF5 file: its TimeSeries, DynamicTables and session metadata
+//! (the second step of opening, after the HDF5 walk).
 
-use crate::h5::{Dataset, Elem, H5File, NodeKind};
 use rawio_core::{Annotations, Result};
+use rawio_hdf5::{Attributes, Dataset, ElementType, H5File, MemberKind};
+use serde_json::Value as Json;
 
 /// How a series' samples are placed in time.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,15 +25,14 @@ pub enum TimeAxis {
 }
 
 /// Everything known about one TimeSeries group without reading its data.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub(crate) struct SeriesInfo {
     pub path: String,
     pub name: String,
     pub neurodata_type: Option<String>,
     pub data: Dataset,
-    pub data_path: String,
     pub shape: Vec<u64>,
-    pub elem: Elem,
+    pub elem: ElementType,
     pub time: Option<TimeAxis>,
     /// Why the time axis is unusable (missing rate...).
     pub time_problem: Option<String>,
@@ -49,6 +50,38 @@ impl SeriesInfo {
     pub fn len(&self) -> u64 {
         self.shape.first().copied().unwrap_or(1)
     }
+
+    /// Path of the `data` dataset.
+    pub fn data_path(&self) -> &str {
+        self.data.path()
+    }
+
+    /// Whether this is an AnnotationSeries (text events).
+    pub fn is_annotation(&self) -> bool {
+        self.neurodata_type.as_deref() == Some("AnnotationSeries")
+    }
+}
+
+/// Everything the readers need from the file's object tree, found without reading data.
+#[derive(Debug)]
+pub(crate) struct Model {
+    /// Every TimeSeries-like group, in walk order.
+    pub series: Vec<SeriesInfo>,
+    /// Every DynamicTable-like group, in walk order.
+    pub tables: Vec<TableRef>,
+    /// Session metadata (block annotations).
+    pub session: Annotations,
+}
+
+impl Model {
+    /// Finds the series, the tables and the session metadata of a walked file.
+    pub fn read(h: &H5File) -> Result<Model> {
+        Ok(Model {
+            series: find_series(h)?,
+            tables: find_tables(h),
+            session: session(h),
+        })
+    }
 }
 
 /// Short unit names for the usual NWB spellings.
@@ -62,89 +95,133 @@ pub(crate) fn short_unit(u: &str) -> String {
     }
 }
 
+/// The attributes of the object at `path`, empty when they cannot be read (metadata is
+/// best effort; data reads report errors).
+pub(crate) fn attrs(h: &H5File, path: &str) -> Attributes {
+    h.attributes(path).unwrap_or_default()
+}
+
+/// Annotations derived from typed attributes: text (scalars and lists), numeric scalars
+/// (integers as integers) and object references (as paths). Other types are left out.
+pub(crate) fn annotations(attrs: &Attributes) -> Annotations {
+    let mut m = Annotations::new();
+    for a in attrs {
+        let v: Option<Json> = match a.element_type() {
+            ElementType::Text if a.is_scalar() => a.read_string().ok().map(Json::from),
+            ElementType::Text => a.read_strings().ok().map(Json::from),
+            ElementType::Numeric(d) if a.is_scalar() => a.read_f64().ok().map(|v| {
+                if !d.is_float() && v.fract() == 0.0 && v.abs() < 9.0e15 {
+                    Json::from(v as i64)
+                } else {
+                    rawio_core::json_f64(v)
+                }
+            }),
+            ElementType::ObjectRef if a.is_scalar() => a.read_ref().ok().flatten().map(Json::from),
+            _ => None,
+        };
+        if let Some(v) = v {
+            m.insert(a.name().to_owned(), v);
+        }
+    }
+    m
+}
+
+/// The dataset members of group `path`.
+fn dataset_members(h: &H5File, path: &str) -> Vec<String> {
+    h.members(path)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m.kind == MemberKind::Dataset)
+        .map(|m| m.name)
+        .collect()
+}
+
 /// Every group with a `data` dataset and a `starting_time` or `timestamps` dataset.
 pub(crate) fn find_series(h: &H5File) -> Result<Vec<SeriesInfo>> {
     let mut out = Vec::new();
-    let groups: Vec<String> = h
-        .nodes
-        .iter()
-        .filter(|n| n.kind == NodeKind::Group && !n.soft)
-        .map(|n| n.path.clone())
-        .collect();
-    for g in groups {
-        let kids = h.children(&g);
-        let has_ds = |n: &str| kids.iter().any(|(k, t)| k == n && *t == NodeKind::Dataset);
-        if !has_ds("data") || !(has_ds("starting_time") || has_ds("timestamps")) {
+    for o in h.objects() {
+        if o.kind != MemberKind::Group || o.soft {
             continue;
         }
-        out.push(series_info(h, &g, &has_ds)?);
+        let kids = dataset_members(h, &o.path);
+        let has = |n: &str| kids.iter().any(|k| k == n);
+        if !has("data") || !(has("starting_time") || has("timestamps")) {
+            continue;
+        }
+        out.push(series_info(h, &o.path, &has)?);
     }
     Ok(out)
 }
 
-fn series_info(h: &H5File, g: &str, has_ds: &dyn Fn(&str) -> bool) -> Result<SeriesInfo> {
-    let gattrs = h.attrs(g);
-    let data_path = format!("{g}/data");
-    let data = h.dataset(&data_path)?;
-    let dattrs = data.attributes();
-    let shape = H5File::shape(&data);
-    let elem = H5File::elem(&data);
-    let mut time = None;
-    let mut time_problem = None;
-    if has_ds("starting_time") {
-        let p = format!("{g}/starting_time");
-        let ds = h.dataset(&p)?;
-        let start = h.read_f64(&ds, &p)?.first().copied();
-        let rate = H5File::attr_f64(&ds.attributes(), "rate");
-        match (start, rate) {
+/// The time axis of series `g`: `starting_time` with a usable `rate`, else `timestamps`.
+fn time_axis(
+    h: &H5File,
+    g: &str,
+    has: &dyn Fn(&str) -> bool,
+) -> Result<(Option<TimeAxis>, Option<String>)> {
+    if has("starting_time") {
+        let ds = h.dataset(&format!("{g}/starting_time"))?;
+        let start = ds.read_f64()?.first().copied();
+        let rate = ds.attributes().f64("rate");
+        return Ok(match (start, rate) {
             (Some(s), Some(r)) if s.is_finite() && r.is_finite() && r > 0.0 => {
-                time = Some(TimeAxis::Regular { start: s, rate: r });
+                (Some(TimeAxis::Regular { start: s, rate: r }), None)
             }
-            _ => time_problem = Some(format!("starting_time {start:?} with rate {rate:?}")),
-        }
-    } else {
-        let p = format!("{g}/timestamps");
-        let ds = h.dataset(&p)?;
-        let count = H5File::shape(&ds).first().copied().unwrap_or(1);
-        time = Some(TimeAxis::Timestamps { path: p, count });
+            _ => (
+                None,
+                Some(format!("starting_time {start:?} with rate {rate:?}")),
+            ),
+        });
     }
-    let channel_conversion = if has_ds("channel_conversion") {
-        let p = format!("{g}/channel_conversion");
-        Some(h.read_f64(&h.dataset(&p)?, &p)?)
+    let path = format!("{g}/timestamps");
+    let count = h.dataset(&path)?.len();
+    Ok((Some(TimeAxis::Timestamps { path, count }), None))
+}
+
+/// The electrode rows of an ElectricalSeries and the referenced table path.
+fn electrode_rows(h: &H5File, g: &str) -> Result<Option<(Vec<i64>, Option<String>)>> {
+    let ds = h.dataset(&format!("{g}/electrodes"))?;
+    let table = ds.attributes().reference("table");
+    Ok(match ds.element_type() {
+        ElementType::Numeric(d) if !d.is_float() => Some((ds.read_i64()?, table)),
+        _ => None,
+    })
+}
+
+fn series_info(h: &H5File, g: &str, has: &dyn Fn(&str) -> bool) -> Result<SeriesInfo> {
+    let gattrs = attrs(h, g);
+    let data = h.dataset(&format!("{g}/data"))?;
+    let dattrs = data.attributes();
+    let (time, time_problem) = time_axis(h, g, has)?;
+    let channel_conversion = if has("channel_conversion") {
+        Some(h.dataset(&format!("{g}/channel_conversion"))?.read_f64()?)
     } else {
         None
     };
-    let electrodes = if has_ds("electrodes") {
-        let p = format!("{g}/electrodes");
-        let ds = h.dataset(&p)?;
-        let table = h.attr_ref(&ds.attributes(), "table");
-        match H5File::elem(&ds) {
-            Elem::Num(d) if !d.is_float() => Some((h.read_i64(&ds, &p)?, table)),
-            _ => None,
-        }
+    let electrodes = if has("electrodes") {
+        electrode_rows(h, g)?
     } else {
         None
     };
-    let mut attrs = h.attrs_json(&gattrs);
+    let mut ann = annotations(&gattrs);
     for k in ["object_id", "namespace"] {
-        attrs.remove(k);
+        ann.remove(k);
     }
     Ok(SeriesInfo {
         path: g.to_owned(),
         name: g.rsplit('/').next().unwrap_or(g).to_owned(),
-        neurodata_type: H5File::attr_str(&gattrs, "neurodata_type"),
+        neurodata_type: gattrs.text("neurodata_type"),
+        shape: data.shape().to_vec(),
+        elem: data.element_type().clone(),
         data,
-        data_path,
-        shape,
-        elem,
         time,
         time_problem,
-        conversion: H5File::attr_f64(&dattrs, "conversion").unwrap_or(1.0),
-        offset: H5File::attr_f64(&dattrs, "offset").unwrap_or(0.0),
-        unit: H5File::attr_str(&dattrs, "unit"),
+        conversion: dattrs.f64("conversion").unwrap_or(1.0),
+        offset: dattrs.f64("offset").unwrap_or(0.0),
+        unit: dattrs.text("unit"),
         channel_conversion,
         electrodes,
-        attrs,
+        attrs: ann,
     })
 }
 
@@ -161,36 +238,28 @@ pub(crate) struct TableRef {
 /// `/units` group of SpikeLab exports (`spike_times` + `spike_times_index`).
 pub(crate) fn find_tables(h: &H5File) -> Vec<TableRef> {
     let mut out = Vec::new();
-    for n in h
-        .nodes
-        .iter()
-        .filter(|n| n.kind == NodeKind::Group && !n.soft)
-    {
-        let kids: Vec<String> = h
-            .children(&n.path)
-            .into_iter()
-            .filter(|(_, k)| *k == NodeKind::Dataset)
-            .map(|(k, _)| k)
-            .collect();
-        let attrs = h.attrs(&n.path);
-        let has_colnames = attrs.iter().any(|a| a.name == "colnames");
-        let bare_units = kids.iter().any(|k| k == "spike_times")
-            && kids.iter().any(|k| k == "spike_times_index");
-        if !(has_colnames || bare_units || (kids.iter().any(|k| k == "id") && kids.len() > 1)) {
+    for o in h.objects() {
+        if o.kind != MemberKind::Group || o.soft {
             continue;
         }
-        if kids.iter().any(|k| k == "data") {
+        let kids = dataset_members(h, &o.path);
+        let has = |n: &str| kids.iter().any(|k| k == n);
+        let attrs = attrs(h, &o.path);
+        let bare_units = has("spike_times") && has("spike_times_index");
+        if !(attrs.contains("colnames") || bare_units || (has("id") && kids.len() > 1)) {
+            continue;
+        }
+        if has("data") {
             continue; // a TimeSeries-like group, not a table
         }
         out.push(TableRef {
-            path: n.path.clone(),
-            neurodata_type: H5File::attr_str(&attrs, "neurodata_type"),
+            path: o.path.clone(),
+            neurodata_type: attrs.text("neurodata_type"),
             columns: kids,
         });
     }
     out
 }
-
 impl TableRef {
     /// A Units-like table: anything with `*_times` + `*_times_index` (pynapple's rule) or
     /// typed `Units`.
@@ -227,17 +296,16 @@ impl TableRef {
 /// `/general/subject`.
 pub(crate) fn session(h: &H5File) -> Annotations {
     let mut m = Annotations::new();
-    let root = h.attrs("/");
-    if let Some(v) = H5File::attr_str(&root, "nwb_version") {
+    if let Some(v) = attrs(h, "/").text("nwb_version") {
         m.insert("nwb_version".into(), v.into());
     }
-    let text = |p: &str| -> Option<serde_json::Value> {
+    let text = |p: &str| -> Option<Json> {
         let ds = h.dataset(p).ok()?;
-        if H5File::elem(&ds) != Elem::Str {
+        if *ds.element_type() != ElementType::Text {
             return None;
         }
         let v = ds.read_strings().ok()?;
-        Some(if H5File::shape(&ds).is_empty() {
+        Some(if ds.ndim() == 0 {
             v.into_iter().next()?.into()
         } else {
             v.into()
@@ -251,10 +319,7 @@ pub(crate) fn session(h: &H5File) -> Annotations {
         if !h.is_group(dir) {
             continue;
         }
-        for (name, kind) in h.children(dir) {
-            if kind != NodeKind::Dataset {
-                continue;
-            }
+        for name in dataset_members(h, dir) {
             let p = if dir == "/" {
                 format!("/{name}")
             } else {

@@ -1,7 +1,8 @@
 //! hdmf `DynamicTable`s: `id`, columns, ragged (`_index`, `_index_index`) resolution.
 
-use crate::h5::{Elem, H5File, NodeKind};
+use crate::model::attrs;
 use rawio_core::Result;
+use rawio_hdf5::{ElementType, H5File, MemberKind, Record};
 use serde_json::Value;
 use std::ops::Range;
 
@@ -20,8 +21,8 @@ pub enum ColumnData {
     Str(Vec<String>),
     /// Object references, resolved to paths (`None` when unresolved).
     Ref(Vec<Option<String>>),
-    /// Compound records as JSON objects (references resolved to paths).
-    Compound(Vec<Value>),
+    /// Compound records, typed (references resolved to paths).
+    Compound(Vec<Record>),
     /// A type this crate does not decode (the HDF5 type, described).
     Unsupported(String),
 }
@@ -55,7 +56,7 @@ impl ColumnData {
             ColumnData::Bool(v) => v.get(i).map_or(Value::Null, |&x| x.into()),
             ColumnData::Str(v) => v.get(i).map_or(Value::Null, |x| x.clone().into()),
             ColumnData::Ref(v) => v.get(i).cloned().flatten().map_or(Value::Null, Value::from),
-            ColumnData::Compound(v) => v.get(i).cloned().unwrap_or(Value::Null),
+            ColumnData::Compound(v) => v.get(i).map_or(Value::Null, Record::to_json),
             ColumnData::Unsupported(_) => Value::Null,
         }
     }
@@ -215,25 +216,27 @@ impl Table {
 /// Reads one column dataset (no index).
 pub(crate) fn read_column_data(h: &H5File, path: &str) -> Result<(ColumnData, Vec<usize>)> {
     let ds = h.dataset(path)?;
-    let shape = H5File::shape(&ds);
-    let elem_shape: Vec<usize> = shape
+    let data = match ds.element_type() {
+        ElementType::Numeric(d) if d.is_float() => ColumnData::F64(ds.read_f64()?),
+        ElementType::Numeric(rawio_core::Dtype::Uint64) => ColumnData::U64(ds.read_u64()?),
+        ElementType::Numeric(_) | ElementType::Enum(_) => ColumnData::I64(ds.read_i64()?),
+        ElementType::Bool => ColumnData::Bool(ds.read_i64()?.into_iter().map(|v| v != 0).collect()),
+        ElementType::Text => ColumnData::Str(ds.read_strings()?),
+        ElementType::ObjectRef => ColumnData::Ref(ds.read_refs()?),
+        ElementType::Compound => ColumnData::Compound(ds.read_records()?),
+        ElementType::RegionRef => ColumnData::Unsupported("region reference".into()),
+        ElementType::Other(d) => ColumnData::Unsupported(d.clone()),
+    };
+    Ok((data, elem_shape(ds.shape())))
+}
+
+/// The shape of one element: the dimensions after the first.
+fn elem_shape(shape: &[u64]) -> Vec<usize> {
+    shape
         .iter()
         .skip(1)
         .map(|&d| usize::try_from(d).unwrap_or(0))
-        .collect();
-    let data = match H5File::elem(&ds) {
-        Elem::Num(d) if d.is_float() => ColumnData::F64(h.read_f64(&ds, path)?),
-        Elem::Num(rawio_core::Dtype::Uint64) => ColumnData::U64(h.read_u64(&ds, path)?),
-        Elem::Num(_) | Elem::Enum(_) => ColumnData::I64(h.read_i64(&ds, path)?),
-        Elem::Bool => {
-            ColumnData::Bool(h.read_i64(&ds, path)?.into_iter().map(|v| v != 0).collect())
-        }
-        Elem::Str => ColumnData::Str(h.read_strings(&ds, path)?),
-        Elem::ObjRef => ColumnData::Ref(h.read_refs(&ds, path)?),
-        Elem::Compound => ColumnData::Compound(h.read_compound(&ds, path)?),
-        Elem::Other(d) => ColumnData::Unsupported(d),
-    };
-    Ok((data, elem_shape))
+        .collect()
 }
 
 /// Reads the table at group `path`.
@@ -241,71 +244,83 @@ pub(crate) fn read_table(h: &H5File, path: &str) -> Result<Table> {
     read_table_lazy(h, path, &[])
 }
 
-/// Reads the table at group `path`; the data of the columns named in `lazy` is not read
-/// (`ColumnData::Unsupported("not loaded")`, shape and indexes are).
-pub(crate) fn read_table_lazy(h: &H5File, path: &str, lazy: &[&str]) -> Result<Table> {
-    let attrs = h.attrs(path);
-    let children: Vec<String> = h
-        .children(path)
-        .into_iter()
-        .filter(|(_, k)| *k == NodeKind::Dataset)
-        .map(|(n, _)| n)
-        .collect();
+/// The column names of the table at `path`: `colnames` order first, then every other
+/// dataset that is not `id` or an index.
+fn column_names(colnames: Option<Vec<String>>, children: &[String]) -> Vec<String> {
     let has = |n: &str| children.iter().any(|c| c == n);
     let is_index = |n: &str| n.strip_suffix("_index").is_some_and(has);
-    let mut names: Vec<String> = H5File::attr_strings(&attrs, "colnames")
+    let mut names: Vec<String> = colnames
         .unwrap_or_default()
         .into_iter()
         .filter(|n| has(n))
         .collect();
-    for c in &children {
+    for c in children {
         if c != "id" && !is_index(c) && !names.contains(c) {
             names.push(c.clone());
         }
     }
+    names
+}
+
+/// Reads column `name` of the table at `path` (its data unless `lazy`, and its indexes).
+fn read_column(
+    h: &H5File,
+    path: &str,
+    name: String,
+    has: &dyn Fn(&str) -> bool,
+    lazy: bool,
+) -> Result<Column> {
+    let p = format!("{path}/{name}");
+    let cattrs = attrs(h, &p);
+    let (data, elem_shape) = if lazy {
+        let ds = h.dataset(&p)?;
+        (
+            ColumnData::Unsupported("not loaded".into()),
+            elem_shape(ds.shape()),
+        )
+    } else {
+        read_column_data(h, &p)?
+    };
+    let mut index = Vec::new();
+    let i1 = format!("{name}_index");
+    if has(&i1) {
+        let i2 = format!("{name}_index_index");
+        if has(&i2) {
+            index.push(h.dataset(&format!("{path}/{i2}"))?.read_u64()?);
+        }
+        index.push(h.dataset(&format!("{path}/{i1}"))?.read_u64()?);
+    }
+    Ok(Column {
+        description: cattrs.text("description").unwrap_or_default(),
+        neurodata_type: cattrs.text("neurodata_type"),
+        table: cattrs.reference("table"),
+        name,
+        data,
+        elem_shape,
+        index,
+    })
+}
+
+/// Reads the table at group `path`; the data of the columns named in `lazy` is not read
+/// (`ColumnData::Unsupported("not loaded")`, shape and indexes are).
+pub(crate) fn read_table_lazy(h: &H5File, path: &str, lazy: &[&str]) -> Result<Table> {
+    let attrs = attrs(h, path);
+    let children: Vec<String> = h
+        .members(path)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m.kind == MemberKind::Dataset)
+        .map(|m| m.name)
+        .collect();
+    let has = |n: &str| children.iter().any(|c| c == n);
+    let names = column_names(attrs.strings("colnames"), &children);
     let mut columns = Vec::with_capacity(names.len());
     for name in names {
-        let p = format!("{path}/{name}");
-        let cattrs = h.attrs(&p);
-        let (data, elem_shape) = if lazy.contains(&name.as_str()) {
-            let ds = h.dataset(&p)?;
-            let es = H5File::shape(&ds)
-                .iter()
-                .skip(1)
-                .map(|&d| usize::try_from(d).unwrap_or(0))
-                .collect();
-            (ColumnData::Unsupported("not loaded".into()), es)
-        } else {
-            read_column_data(h, &p)?
-        };
-        let mut index = Vec::new();
-        let i1 = format!("{name}_index");
-        if has(&i1) {
-            let i2 = format!("{name}_index_index");
-            if has(&i2) {
-                index.push(h.read_u64(
-                    &h.dataset(&format!("{path}/{i2}"))?,
-                    &format!("{path}/{i2}"),
-                )?);
-            }
-            index.push(h.read_u64(
-                &h.dataset(&format!("{path}/{i1}"))?,
-                &format!("{path}/{i1}"),
-            )?);
-        }
-        columns.push(Column {
-            description: H5File::attr_str(&cattrs, "description").unwrap_or_default(),
-            neurodata_type: H5File::attr_str(&cattrs, "neurodata_type"),
-            table: h.attr_ref(&cattrs, "table"),
-            name,
-            data,
-            elem_shape,
-            index,
-        });
+        let is_lazy = lazy.contains(&name.as_str());
+        columns.push(read_column(h, path, name, &has, is_lazy)?);
     }
     let ids = if has("id") {
-        let p = format!("{path}/id");
-        h.read_i64(&h.dataset(&p)?, &p)?
+        h.dataset(&format!("{path}/id"))?.read_i64()?
     } else {
         let n = columns.first().map_or(0, Column::rows);
         (0..n as i64).collect()
@@ -313,8 +328,8 @@ pub(crate) fn read_table_lazy(h: &H5File, path: &str, lazy: &[&str]) -> Result<T
     Ok(Table {
         path: path.to_owned(),
         name: path.rsplit('/').next().unwrap_or(path).to_owned(),
-        neurodata_type: H5File::attr_str(&attrs, "neurodata_type"),
-        description: H5File::attr_str(&attrs, "description").unwrap_or_default(),
+        neurodata_type: attrs.text("neurodata_type"),
+        description: attrs.text("description").unwrap_or_default(),
         ids,
         columns,
     })

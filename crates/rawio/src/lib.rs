@@ -10,6 +10,8 @@
 //! | `plexon` | `rawio-plexon` | Plexon `.plx` |
 //! | `phy` | `rawio-phy` | KiloSort/Phy output folders |
 //! | `nwb` | `rawio-nwb` | NWB 2.x (pure-Rust HDF5) |
+//! | `blackrock` | `rawio-blackrock` | Blackrock `.nsX` (spec 2.1–3.0, PTP) and `.nev` |
+//! | `openephys` | `rawio-openephys` | Open Ephys binary (`structure.oebin`) and legacy (`.continuous`) |
 //!
 //! # Example
 //!
@@ -37,10 +39,14 @@
 pub use rawio_core;
 pub use rawio_core::*;
 
+#[cfg(feature = "blackrock")]
+pub use rawio_blackrock as blackrock;
 #[cfg(feature = "neuroscope")]
 pub use rawio_neuroscope as neuroscope;
 #[cfg(feature = "nwb")]
 pub use rawio_nwb as nwb;
+#[cfg(feature = "openephys")]
+pub use rawio_openephys as openephys;
 #[cfg(feature = "phy")]
 pub use rawio_phy as phy;
 #[cfg(feature = "plexon")]
@@ -61,6 +67,12 @@ pub fn formats() -> Vec<&'static Format> {
     v.push(&rawio_phy::FORMAT);
     #[cfg(feature = "nwb")]
     v.push(&rawio_nwb::FORMAT);
+    #[cfg(feature = "blackrock")]
+    v.push(&rawio_blackrock::FORMAT);
+    #[cfg(feature = "openephys")]
+    v.push(&rawio_openephys::FORMAT_BINARY);
+    #[cfg(feature = "openephys")]
+    v.push(&rawio_openephys::FORMAT_LEGACY);
     v
 }
 

@@ -71,7 +71,7 @@
 //!   [`Hdf5Style`], feature `hdf5-export`), [`SpikeData::to_nwb`] (SpikeLab's minimal
 //!   units layout, not a full NWB file), [`SpikeData::to_kilosort`] (+ `params.py`).
 //! * Loaders (SpikeLab's `load_spikedata_from_*`): [`SpikeData::from_nwb`] (feature `nwb`),
-//!   [`SpikeData::from_hdf5`] (feature `nwb`: SpikeLab's four generic HDF5 layouts),
+//!   [`SpikeData::from_hdf5`] (feature `hdf5`: SpikeLab's four generic HDF5 layouts),
 //!   [`SpikeData::from_kilosort`] (feature `phy`).
 //!
 //! # Loaders and cargo features
@@ -80,14 +80,14 @@
 //! `rawio-core`, `ndarray`, `serde_json` and `thiserror` (every `SpikeData` method,
 //! [`SpikeData::from_rawio`] and the pynapple `.npz` files stay available).
 //!
-//! * `nwb` (→ `rawio-nwb`, pure-Rust HDF5): [`SpikeData::from_nwb`] and
-//!   [`SpikeData::from_hdf5`].
+//! * `hdf5` (→ `rawio-hdf5`, pure-Rust HDF5, no format crate): [`SpikeData::from_hdf5`].
+//! * `nwb` (→ `rawio-nwb`): [`SpikeData::from_nwb`].
 //! * `phy` (→ `rawio-phy`): [`SpikeData::from_kilosort`].
 //! * `hdf5-export` (→ `hdf5-writer`, pure-Rust HDF5 encoder): [`SpikeData::to_hdf5`] and
 //!   [`SpikeData::to_nwb`].
 //!
 //! ```no_run
-//! # #[cfg(all(feature = "nwb", feature = "phy"))]
+//! # #[cfg(all(feature = "hdf5", feature = "nwb", feature = "phy"))]
 //! # fn main() -> spikedata::Result<()> {
 //! use spikedata::{Hdf5Layout, Hdf5Options, KilosortOptions, NwbOptions, SpikeData, TimeUnit};
 //!
@@ -108,7 +108,7 @@
 //! let h5 = SpikeData::from_hdf5("spikes.h5", &Hdf5Options::new(layout))?;
 //! # let _ = (ks, h5);
 //! # Ok(()) }
-//! # #[cfg(not(all(feature = "nwb", feature = "phy")))]
+//! # #[cfg(not(all(feature = "hdf5", feature = "nwb", feature = "phy")))]
 //! # fn main() {}
 //! ```
 //!
@@ -229,7 +229,7 @@ pub use export_hdf5::{Hdf5Export, Hdf5Style};
 pub use from_rawio::{FromRawioOptions, UnitSelection};
 pub use interval::IntervalSet;
 pub use loaders::TimeUnit;
-#[cfg(feature = "nwb")]
+#[cfg(feature = "hdf5")]
 pub use loaders::hdf5::{Hdf5Layout, Hdf5Options, Hdf5Raw};
 #[cfg(feature = "phy")]
 pub use loaders::kilosort::KilosortOptions;

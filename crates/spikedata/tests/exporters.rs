@@ -2,7 +2,12 @@
 //! committed in `testdata/spikedata/rust_written/export/` (rewrite them with
 //! `SPIKEDATA_WRITE_FIXTURES=1`), and the golden script records what spikelab 0.1.2's
 //! loaders make of them in `rust_written/spikelab_check.json`, asserted here.
-#![cfg(all(feature = "hdf5-export", feature = "nwb", feature = "phy"))]
+#![cfg(all(
+    feature = "hdf5-export",
+    feature = "hdf5",
+    feature = "nwb",
+    feature = "phy"
+))]
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod common;

@@ -1,7 +1,7 @@
 //! The loaders against spikelab 0.1.2's own loaders run on the same files
 //! (`testdata/generate/spikedata_loader_fixtures.py` → `testdata/spikedata/loaders/`): spike
 //! times bit-identical, windows, attributes; where spikelab is wrong the difference is pinned.
-#![cfg(all(feature = "nwb", feature = "phy"))]
+#![cfg(all(feature = "hdf5", feature = "nwb", feature = "phy"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use serde_json::{Value, json};

@@ -1,10 +1,10 @@
 //! [`SpikeData::from_hdf5`]: SpikeLab's `load_spikedata_from_hdf5` (four layouts).
 
-use super::{TimeUnit, abspath, default_length, spacing, warn};
+use super::h5::{H5File, MemberKind, OpenOptions};
+use super::{TimeUnit, abspath, default_length, scalar_f64, spacing, split_by_index, warn};
 use crate::core::{Attrs, Options, RawSignal, SpikeData};
 use crate::error::{Result, SpikeDataError};
 use ndarray::Array2;
-use rawio_nwb::hdf5::{Hdf5File, MemberKind};
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::path::Path;
@@ -159,121 +159,49 @@ pub(crate) fn natural_cmp(a: &str, b: &str) -> Ordering {
     ta.len().cmp(&tb.len())
 }
 
-/// Splits `flat` by the index, in the convention `n_units` decides (see
-/// [`Hdf5Layout::Ragged`]). `name` names the index in errors.
-pub(crate) fn split_by_index<T: Clone>(
-    flat: &[T],
-    index: &[i64],
-    n_units: Option<usize>,
-    name: &str,
-) -> Result<Vec<Vec<T>>> {
-    if n_units == Some(0) && index.len() <= 1 {
-        return Ok(Vec::new());
-    }
-    if let Some(&first) = index.first()
-        && first < 0
-    {
-        return Err(SpikeDataError::invalid(format!(
-            "{name} entries must be non-negative; got {first} at position 0"
-        )));
-    }
-    if index.windows(2).any(|w| w[1] < w[0]) {
-        return Err(SpikeDataError::invalid(format!(
-            "{name} must be monotonically non-decreasing"
-        )));
-    }
-    if let Some(&last) = index.last()
-        && usize::try_from(last).map_or(true, |l| l > flat.len())
-    {
-        return Err(SpikeDataError::invalid(format!(
-            "{name} final value ({last}) exceeds flat array length ({})",
-            flat.len()
-        )));
-    }
-    let ends: &[i64] = match n_units {
-        Some(n) => {
-            if index.len() == n + 1 && index.first().is_none_or(|&f| f == 0) {
-                index.get(1..).unwrap_or(&[])
-            } else if index.len() == n {
-                index
-            } else {
-                return Err(SpikeDataError::invalid(format!(
-                    "{name} length {} does not match n_units={n} for either cumulative-end \
-                     (length N) or leading-zero (length N+1) convention",
-                    index.len()
-                )));
-            }
-        }
-        None => {
-            if index.len() >= 2 && index.first() == Some(&0) && index.last() > Some(&0) {
-                return Err(SpikeDataError::invalid(format!(
-                    "{name} {} starts with 0: it reads as {} units (cumulative-end, first \
-                     unit empty) or {} units (leading-zero); give the number of units",
-                    preview(index),
-                    index.len(),
-                    index.len() - 1
-                )));
-            }
-            index
-        }
-    };
-    let mut out = Vec::with_capacity(ends.len());
-    let mut start = 0usize;
-    for &e in ends {
-        // validated: 0 <= e <= flat.len(), non-decreasing
-        let e = usize::try_from(e).unwrap_or(0);
-        out.push(flat.get(start..e).unwrap_or(&[]).to_vec());
-        start = e;
-    }
-    Ok(out)
-}
-
-fn preview(v: &[i64]) -> String {
-    if v.len() <= 6 {
-        format!("{v:?}")
-    } else {
-        format!("[{}, {}, {}, ..., {}]", v[0], v[1], v[2], v[v.len() - 1])
-    }
-}
+/// The format id the loader's errors name.
+const FORMAT: &str = "hdf5";
 
 /// A float root attribute (`None` when absent; an error when not a number).
-fn root_f64(f: &Hdf5File, name: &str) -> Result<Option<f64>> {
-    match f.attr("/", name)? {
-        None => Ok(None),
-        Some(v) => number(&v).map(Some).ok_or_else(|| {
-            SpikeDataError::invalid(format!(
-                "root attribute {name} of {} is not a number: {v}",
-                f.path().display()
-            ))
-        }),
-    }
+fn root_f64(f: &H5File, name: &str) -> Result<Option<f64>> {
+    let attrs = f.attributes("/")?;
+    let Some(a) = attrs.get(name) else {
+        return Ok(None);
+    };
+    scalar_f64(a).map(Some).ok_or_else(|| {
+        SpikeDataError::invalid(format!(
+            "root attribute {name} of {} is not a number: {}",
+            f.path().display(),
+            a.to_json()
+        ))
+    })
 }
 
-/// A JSON number (or the strings `"NaN"`, `"inf"`, `"-inf"` of `json_f64`, or a one-element
-/// list) as f64.
-pub(crate) fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => match s.as_str() {
-            "NaN" => Some(f64::NAN),
-            "inf" => Some(f64::INFINITY),
-            "-inf" => Some(f64::NEG_INFINITY),
-            _ => None,
-        },
-        Value::Bool(b) => Some(f64::from(u8::from(*b))),
-        Value::Array(a) if a.len() == 1 => a.first().and_then(number),
-        _ => None,
+/// The whole numeric dataset `path` as f64 with its shape.
+fn read_f64(f: &H5File, path: &str) -> Result<super::h5::Array<f64>> {
+    Ok(f.dataset(path)?.read_f64_array()?)
+}
+
+/// The whole integer dataset `path` as i64; other types are refused naming `what`.
+fn read_integers(f: &H5File, path: &str) -> Result<Vec<i64>> {
+    let ds = f.dataset(path)?;
+    if !ds.element_type().is_integer() {
+        return Err(SpikeDataError::invalid(format!(
+            "{path} must be an integer array, got {:?}",
+            ds.element_type()
+        )));
     }
+    Ok(ds.read_i64()?)
 }
 
 fn to_ms(values: Vec<f64>, unit: TimeUnit) -> Vec<f64> {
     values.into_iter().map(|v| unit.to_ms(v)).collect()
 }
 
-fn read_raw(f: &Hdf5File, raw: &Hdf5Raw) -> Result<RawSignal> {
+fn read_raw(f: &H5File, raw: &Hdf5Raw) -> Result<RawSignal> {
     raw.time_unit.check()?;
-    let data = f.read_f64(&raw.dataset)?;
-    let time = f.read_f64(&raw.time_dataset)?;
+    let data = read_f64(f, &raw.dataset)?;
+    let time = read_f64(f, &raw.time_dataset)?;
     let (ch, n) = match data.shape.as_slice() {
         [n] => (1, *n),
         [c, n] => (*c, *n),
@@ -297,6 +225,24 @@ fn read_raw(f: &Hdf5File, raw: &Hdf5Raw) -> Result<RawSignal> {
     RawSignal::new(arr, to_ms(time.values, raw.time_unit))
 }
 
+/// What every layout needs besides its own datasets: the window and the metadata.
+struct Common {
+    start_time: f64,
+    /// The explicit length (options, then the root attribute).
+    length: Option<f64>,
+    meta: Attrs,
+    raw: Option<RawSignal>,
+}
+
+impl Common {
+    /// `sd` with the metadata and the raw signal.
+    fn attach(self, mut sd: SpikeData) -> SpikeData {
+        sd.metadata = self.meta;
+        sd.raw = self.raw;
+        sd
+    }
+}
+
 impl SpikeData {
     /// Loads spikes from a generic HDF5 file in one of SpikeLab's four layouts
     /// (`load_spikedata_from_hdf5`): see [`Hdf5Layout`].
@@ -315,75 +261,21 @@ impl SpikeData {
     /// `n_units`, spikes outside an explicit window, and every [`SpikeData::new`] check.
     pub fn from_hdf5(path: impl AsRef<Path>, options: &Hdf5Options) -> Result<SpikeData> {
         let path = path.as_ref();
-        let f = Hdf5File::open(path)?;
+        let f = H5File::open(path, FORMAT, &OpenOptions::default())?;
         let mut meta = options.metadata.clone();
         meta.entry("source_file")
             .or_insert_with(|| Value::from(abspath(path)));
-        let start_time = root_f64(&f, "start_time")?.unwrap_or(0.0);
-        let file_length = root_f64(&f, "length_ms")?;
-        let length = options.length_ms.or(file_length);
-        let raw = match &options.raw {
-            Some(r) => Some(read_raw(&f, r)?),
-            None => None,
+        let c = Common {
+            start_time: root_f64(&f, "start_time")?.unwrap_or(0.0),
+            length: options.length_ms.or(root_f64(&f, "length_ms")?),
+            meta,
+            raw: options.raw.as_ref().map(|r| read_raw(&f, r)).transpose()?,
         };
         match &options.layout {
             Hdf5Layout::Raster {
                 dataset,
                 bin_size_ms,
-            } => {
-                let a = f.read_f64(dataset)?;
-                let [n, t] = a.shape[..] else {
-                    return Err(SpikeDataError::invalid(format!(
-                        "raster dataset {dataset} must be 2D (units, time); shape {:?}",
-                        a.shape
-                    )));
-                };
-                if let Some(bad) = a.values.iter().find(|v| v.fract() != 0.0 || **v < 0.0) {
-                    return Err(SpikeDataError::invalid(format!(
-                        "raster dataset {dataset} holds a value that is not a count: {bad}"
-                    )));
-                }
-                let total: f64 = a.values.iter().sum();
-                if total > MAX_RASTER_SPIKES {
-                    return Err(SpikeDataError::Unsupported(format!(
-                        "raster dataset {dataset} of {} holds {total} spikes (more than {})",
-                        path.display(),
-                        MAX_RASTER_SPIKES
-                    )));
-                }
-                let counts = Array2::from_shape_vec((n, t), a.values)
-                    .map_err(|e| SpikeDataError::invalid(format!("{dataset}: {e}")))?
-                    .mapv(|v| v as i64);
-                let total = t as f64 * bin_size_ms;
-                let computed = if total > 0.0 {
-                    (total - spacing(total)).max(0.0)
-                } else {
-                    0.0
-                };
-                if let Some(l) = options.length_ms
-                    && l != computed
-                {
-                    warn(
-                        &mut meta,
-                        format!(
-                            "length_ms={l:?} ignored for raster style; length is derived \
-                             from raster.shape[1] * raster_bin_size_ms = {computed:?}."
-                        ),
-                    );
-                }
-                let mut sd = SpikeData::from_raster(
-                    &counts,
-                    *bin_size_ms,
-                    Options {
-                        length: Some(computed),
-                        start_time,
-                        ..Options::default()
-                    },
-                )?;
-                sd.metadata = meta;
-                sd.raw = raw;
-                Ok(sd)
-            }
+            } => load_raster(&f, dataset, *bin_size_ms, options.length_ms, c),
             Hdf5Layout::Ragged {
                 times,
                 index,
@@ -391,118 +283,168 @@ impl SpikeData {
                 n_units,
             } => {
                 unit.check()?;
-                let flat = f.read_f64(times)?;
-                if !f.element_type(index)?.is_integer() {
-                    return Err(SpikeDataError::invalid(format!(
-                        "{index} must be an integer array, got {:?}",
-                        f.element_type(index)?
-                    )));
-                }
-                let idx = f.read_i64(index)?;
-                let trains =
-                    split_by_index(&to_ms(flat.values, *unit), &idx.values, *n_units, index)?;
-                build(trains, length, start_time, meta, raw)
+                let flat = read_f64(&f, times)?;
+                let idx = read_integers(&f, index)?;
+                let trains = split_by_index(&to_ms(flat.values, *unit), &idx, *n_units, index)?;
+                build(trains, c)
             }
-            Hdf5Layout::GroupPerUnit { group, unit } => {
-                unit.check()?;
-                let mut keys: Vec<String> = f
-                    .members(group)?
-                    .into_iter()
-                    .filter(|m| m.kind == MemberKind::Dataset)
-                    .map(|m| m.name)
-                    .collect();
-                keys.sort_by(|a, b| natural_cmp(a, b));
-                let g = group.trim_end_matches('/');
-                let trains = keys
-                    .iter()
-                    .map(|k| Ok(to_ms(f.read_f64(&format!("{g}/{k}"))?.values, *unit)))
-                    .collect::<Result<Vec<_>>>()?;
-                let mut sd = build(trains, length, start_time, meta, raw)?;
-                sd.metadata.insert(
-                    "unit_keys".into(),
-                    Value::Array(keys.into_iter().map(Value::from).collect()),
-                );
-                Ok(sd)
-            }
-            Hdf5Layout::Paired { idces, times, unit } => {
-                unit.check()?;
-                if !f.element_type(idces)?.is_integer() {
-                    return Err(SpikeDataError::invalid(format!(
-                        "{idces} must be an integer array, got {:?}",
-                        f.element_type(idces)?
-                    )));
-                }
-                let ids = f.read_i64(idces)?.values;
-                let t = to_ms(f.read_f64(times)?.values, *unit);
-                if ids.len() != t.len() {
-                    return Err(SpikeDataError::invalid(format!(
-                        "idces_dataset and times_dataset must have equal length; got \
-                         len(idces)={}, len(times)={}",
-                        ids.len(),
-                        t.len()
-                    )));
-                }
-                if let Some(&max) = ids.iter().max()
-                    && max >= 0
-                {
-                    let mut present = std::collections::BTreeSet::new();
-                    present.extend(ids.iter().copied());
-                    let n = max + 1;
-                    let missing: Vec<i64> = (0..n).filter(|i| !present.contains(i)).collect();
-                    if !missing.is_empty() {
-                        let more = if missing.len() > 5 { "..." } else { "" };
-                        warn(
-                            &mut meta,
-                            format!(
-                                "paired-style HDF5 has sparse cluster_ids: max+1={n} but only \
-                                 {} distinct ids present. The loader will create {} empty \
-                                 unit(s) to pad (cluster_ids {:?}{more}). If this is a \
-                                 Phy-curated export, the empty units may not match the user's \
-                                 mental model — consider compacting the cluster ids upstream.",
-                                present.len(),
-                                missing.len(),
-                                &missing[..missing.len().min(5)]
-                            ),
-                        );
-                    }
-                }
-                let mut sd = SpikeData::from_idces_times(
-                    &ids,
-                    &t,
-                    Options {
-                        length,
-                        start_time,
-                        ..Options::default()
-                    },
-                )?;
-                sd.metadata = meta;
-                sd.raw = raw;
-                Ok(sd)
-            }
+            Hdf5Layout::GroupPerUnit { group, unit } => load_group_per_unit(&f, group, *unit, c),
+            Hdf5Layout::Paired { idces, times, unit } => load_paired(&f, idces, times, *unit, c),
         }
     }
 }
 
-fn build(
-    trains: Vec<Vec<f64>>,
-    length: Option<f64>,
-    start_time: f64,
-    metadata: Attrs,
-    raw: Option<RawSignal>,
+/// The raster layout: a `units × bins` count matrix.
+fn load_raster(
+    f: &H5File,
+    dataset: &str,
+    bin_size_ms: f64,
+    length_ms: Option<f64>,
+    mut c: Common,
 ) -> Result<SpikeData> {
-    let length = match length {
+    let a = read_f64(f, dataset)?;
+    let [n, t] = a.shape[..] else {
+        return Err(SpikeDataError::invalid(format!(
+            "raster dataset {dataset} must be 2D (units, time); shape {:?}",
+            a.shape
+        )));
+    };
+    if let Some(bad) = a.values.iter().find(|v| v.fract() != 0.0 || **v < 0.0) {
+        return Err(SpikeDataError::invalid(format!(
+            "raster dataset {dataset} holds a value that is not a count: {bad}"
+        )));
+    }
+    let total: f64 = a.values.iter().sum();
+    if total > MAX_RASTER_SPIKES {
+        return Err(SpikeDataError::Unsupported(format!(
+            "raster dataset {dataset} of {} holds {total} spikes (more than {})",
+            f.path().display(),
+            MAX_RASTER_SPIKES
+        )));
+    }
+    let counts = Array2::from_shape_vec((n, t), a.values)
+        .map_err(|e| SpikeDataError::invalid(format!("{dataset}: {e}")))?
+        .mapv(|v| v as i64);
+    let total = t as f64 * bin_size_ms;
+    let computed = if total > 0.0 {
+        (total - spacing(total)).max(0.0)
+    } else {
+        0.0
+    };
+    if let Some(l) = length_ms
+        && l != computed
+    {
+        warn(
+            &mut c.meta,
+            format!(
+                "length_ms={l:?} ignored for raster style; length is derived \
+                 from raster.shape[1] * raster_bin_size_ms = {computed:?}."
+            ),
+        );
+    }
+    let sd = SpikeData::from_raster(
+        &counts,
+        bin_size_ms,
+        Options {
+            length: Some(computed),
+            start_time: c.start_time,
+            ..Options::default()
+        },
+    )?;
+    Ok(c.attach(sd))
+}
+
+/// The group-per-unit layout: one dataset per unit, in natural key order.
+fn load_group_per_unit(f: &H5File, group: &str, unit: TimeUnit, c: Common) -> Result<SpikeData> {
+    unit.check()?;
+    let mut keys: Vec<String> = f
+        .members(group)?
+        .into_iter()
+        .filter(|m| m.kind == MemberKind::Dataset)
+        .map(|m| m.name)
+        .collect();
+    keys.sort_by(|a, b| natural_cmp(a, b));
+    let g = group.trim_end_matches('/');
+    let trains = keys
+        .iter()
+        .map(|k| Ok(to_ms(read_f64(f, &format!("{g}/{k}"))?.values, unit)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut sd = build(trains, c)?;
+    sd.metadata.insert(
+        "unit_keys".into(),
+        Value::Array(keys.into_iter().map(Value::from).collect()),
+    );
+    Ok(sd)
+}
+
+/// The paired layout: parallel unit indexes and spike times.
+fn load_paired(
+    f: &H5File,
+    idces: &str,
+    times: &str,
+    unit: TimeUnit,
+    mut c: Common,
+) -> Result<SpikeData> {
+    unit.check()?;
+    let ids = read_integers(f, idces)?;
+    let t = to_ms(read_f64(f, times)?.values, unit);
+    if ids.len() != t.len() {
+        return Err(SpikeDataError::invalid(format!(
+            "idces_dataset and times_dataset must have equal length; got \
+             len(idces)={}, len(times)={}",
+            ids.len(),
+            t.len()
+        )));
+    }
+    if let Some(&max) = ids.iter().max()
+        && max >= 0
+    {
+        let present: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
+        let n = max + 1;
+        let missing: Vec<i64> = (0..n).filter(|i| !present.contains(i)).collect();
+        if !missing.is_empty() {
+            let more = if missing.len() > 5 { "..." } else { "" };
+            warn(
+                &mut c.meta,
+                format!(
+                    "paired-style HDF5 has sparse cluster_ids: max+1={n} but only \
+                     {} distinct ids present. The loader will create {} empty \
+                     unit(s) to pad (cluster_ids {:?}{more}). If this is a \
+                     Phy-curated export, the empty units may not match the user's \
+                     mental model — consider compacting the cluster ids upstream.",
+                    present.len(),
+                    missing.len(),
+                    &missing[..missing.len().min(5)]
+                ),
+            );
+        }
+    }
+    let sd = SpikeData::from_idces_times(
+        &ids,
+        &t,
+        Options {
+            length: c.length,
+            start_time: c.start_time,
+            ..Options::default()
+        },
+    )?;
+    Ok(c.attach(sd))
+}
+
+fn build(trains: Vec<Vec<f64>>, c: Common) -> Result<SpikeData> {
+    let length = match c.length {
         Some(l) => l,
-        None => default_length(&trains, start_time),
+        None => default_length(&trains, c.start_time),
     };
     SpikeData::new(
         trains,
         Options {
             n: None,
             length: Some(length),
-            start_time,
+            start_time: c.start_time,
             unit_attrs: None,
-            metadata,
-            raw,
+            metadata: c.meta,
+            raw: c.raw,
         },
     )
 }
@@ -524,41 +466,5 @@ mod tests {
                 "", "1", "02", "2b", "9", "10", "a", "b", "unit_2", "unit_10"
             ]
         );
-    }
-
-    #[test]
-    fn index_conventions() {
-        let flat = [1, 2, 3, 4, 5];
-        // cumulative-end
-        let s = split_by_index(&flat, &[2, 2, 5], Some(3), "i").unwrap();
-        assert_eq!(s, vec![vec![1, 2], vec![], vec![3, 4, 5]]);
-        let s = split_by_index(&flat, &[2, 2, 5], None, "i").unwrap();
-        assert_eq!(s.len(), 3);
-        // leading-zero
-        let s = split_by_index(&flat, &[0, 2, 2, 5], Some(3), "i").unwrap();
-        assert_eq!(s, vec![vec![1, 2], vec![], vec![3, 4, 5]]);
-        // [0, 5]: ambiguous without n_units
-        assert!(split_by_index(&flat, &[0, 5], None, "i").is_err());
-        assert_eq!(
-            split_by_index(&flat, &[0, 5], Some(2), "i").unwrap(),
-            vec![vec![], vec![1, 2, 3, 4, 5]]
-        );
-        assert_eq!(
-            split_by_index(&flat, &[0, 5], Some(1), "i").unwrap(),
-            vec![vec![1, 2, 3, 4, 5]]
-        );
-        // all-zero: cumulative-end, as SpikeLab
-        assert_eq!(
-            split_by_index(&flat[..0], &[0, 0], None, "i")
-                .unwrap()
-                .len(),
-            2
-        );
-        // bad indexes
-        assert!(split_by_index(&flat, &[3, 2], None, "i").is_err());
-        assert!(split_by_index(&flat, &[-1, 2], None, "i").is_err());
-        assert!(split_by_index(&flat, &[6], None, "i").is_err());
-        assert!(split_by_index(&flat, &[2, 5], Some(4), "i").is_err());
-        assert!(split_by_index(&flat, &[], Some(0), "i").unwrap().is_empty());
     }
 }

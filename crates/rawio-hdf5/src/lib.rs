@@ -1,0 +1,88 @@
+//! The HDF5 layer of rawio, in pure Rust: what every HDF5-based format crate (NWB, NIX) and
+//! loader (spikedata's SpikeLab HDF5 files) reads files through. It knows no format: the
+//! format id a caller passes to [`H5File::open`] is the one its errors name.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use rawio_core::ChannelIndexes;
+//! use rawio_hdf5::{H5File, MemberKind, OpenOptions, SignalData, Value};
+//!
+//! # fn main() -> rawio_core::Result<()> {
+//! // cheap: the signature and the root attributes only (a registry's sniff)
+//! if let Some(root) = rawio_hdf5::sniff("session.nix".as_ref()) {
+//!     println!("format attribute: {:?}", root.text("format"));
+//! }
+//!
+//! let f = H5File::open("session.nix", "nix", &OpenOptions::default())?;
+//! for m in f.root()?.members()? {
+//!     // link creation order when the group tracks it, else by name
+//!     println!("{} {:?} {:?}", m.name, m.kind, m.link);
+//! }
+//! let da = f.group("/data/block/data_arrays/trace")?;
+//! let attrs = da.attributes()?;
+//! let unit = attrs.text("unit"); // text attribute, if present
+//! let coefficients = attrs.get("polynom_coefficients").map(|a| a.read_f64s()).transpose()?;
+//! let data = da.dataset("data")?;
+//! println!("{:?} {:?} {unit:?} {coefficients:?}", data.shape(), data.element_type());
+//!
+//! // rows × channels in the stored dtype, by hyperslab
+//! let signal = SignalData::new(data)?;
+//! let chunk = signal.read(0..1000, &ChannelIndexes::Range(0..2))?;
+//! println!("{:?} {}", chunk.shape(), chunk.dtype());
+//!
+//! // typed values: enums with their member names, compound records, references as paths
+//! for v in f.dataset("/data/block/some_table")?.read_values()? {
+//!     if let Value::Record(r) = v {
+//!         println!("{:?}", r.get("name"));
+//!     }
+//! }
+//! # let _ = MemberKind::Group;
+//! # Ok(()) }
+//! ```
+//!
+//! # What it reads
+//!
+//! Through `hdf5-reader` (no libhdf5), whose types stay private: superblocks v0–v3; groups
+//! in every storage (symbol tables, compact and dense links), with each member's link kind
+//! (hard, soft with its target, external with its file) and link creation order; soft links
+//! followed; external links resolved relative to the linking file (a missing target is an
+//! [`rawio_core::Error::NotFound`] naming it); object references resolved to paths;
+//! attributes of every numeric width, text, bool, enum, reference and compound type; datasets
+//! read with dtype dispatch and widening (f64, exact i64/u64), 1-D to N-D hyperslabs, text,
+//! references, enums (with member names) and compounds (typed [`Record`]s). Filters:
+//! deflate, shuffle, fletcher32 (hdf5-reader), LZF (h5py's 32000) and Zstd (hdf5plugin's
+//! 32015) decoded here; any other filter (Blosc 32001, LZ4 32004, bitshuffle 32008, ...)
+//! gives [`rawio_core::Error::Unsupported`] naming it and the dataset when the data is read,
+//! never wrong values. Region references are typed ([`ElementType::RegionRef`]) but not
+//! resolved.
+//!
+//! # Bad files
+//!
+//! Every error is a [`rawio_core::Error`] naming the format, the file and the HDF5 object
+//! path (in [`rawio_core::Error::Corrupt`]'s detail, with the object header's address as the
+//! offset when known). Reads are bounded: a decoded chunk by [`OpenOptions::max_chunk_bytes`],
+//! a selection by [`OpenOptions::max_read_ratio`] × the file size (at least 256 MiB), and a
+//! dataset that is not chunked must fit in the file with its declared shape before it is read.
+#![forbid(unsafe_code)]
+
+mod attr;
+pub mod declared;
+mod file;
+mod filters;
+mod links;
+mod object;
+mod read;
+mod signal;
+mod sniff;
+mod value;
+
+pub use attr::{Attribute, Attributes};
+pub use file::{H5File, Object, OpenOptions};
+pub use filters::{FILTER_LZF, FILTER_ZSTD};
+pub use links::Link;
+pub use object::{Dataset, Group, Member, MemberKind};
+pub use read::Array;
+pub use signal::SignalData;
+pub use sniff::{RootAttributes, SIGNATURE, has_signature, sniff};
+pub use value::{ElementType, Record, Value};
