@@ -25,6 +25,20 @@ def _ignored(ignores, *paths):
     return any(covers(i, p) for i in ignores for p in paths)
 
 
+# neo annotations a rawio reader does not reproduce (docs/neo-differences.md, Python package #17):
+# (format id, object kind, key) -> why
+ANNOTATION_DIFFERENCES = {
+    ("blackrock", "block", "rec_pauses"): "Blackrock #21: true when there is more than one segment",
+    ("blackrock", "block", "avail_file_set"): "not exposed by rawio-blackrock (the files read are in source_name)",
+    ("blackrock", "event", "color_codes"): "not exposed by rawio-blackrock",
+    ("openephys-legacy", "segment", "date_created"): "neo keeps the quotes around the settings value",
+}
+
+
+def _skip(fid, kind):
+    return {k for (f, w, k) in ANNOTATION_DIFFERENCES if f == fid and w == kind}
+
+
 def _same_annotations(ours, theirs, what, skip=()):
     for k, v in theirs.items():
         if k in skip:
@@ -66,20 +80,22 @@ def test_read_block_equals_neo_io(fid, path, ignores, kind):
         pytest.skip("neo's IO cannot read this file (docs/neo-differences.md)")
     ours = rawio_neo.read_block(path, format=fid)
     assert type(ours) is type(theirs)
-    _same_annotations(ours.annotations, theirs.annotations, "block")
+    _same_annotations(ours.annotations, theirs.annotations, "block", _skip(fid, "block"))
     assert len(ours.segments) == len(theirs.segments)
     sig_values = not _ignored(ignores, "/segments/*/signals/*/head", "/segments/*/signals/*/tail",
                               "/segments/*/signals/*/sum", "/signal_channels/*/gain")
     for so, st in zip(ours.segments, theirs.segments):
-        _same_annotations(so.annotations, st.annotations, "segment")
+        _same_annotations(so.annotations, st.annotations, "segment", _skip(fid, "segment"))
         if not _ignored(ignores, "/segments/*/signals", "/signal_streams"):
             assert [a.name for a in so.analogsignals] == [a.name for a in st.analogsignals]
             for ao, at in zip(so.analogsignals, st.analogsignals):
-                assert ao.shape == at.shape and ao.units == at.units and ao.dtype == at.dtype
+                sizes_differ = _ignored(ignores, "/segments/*/signals/*/size")  # Blackrock spec 2.1 (#1)
+                assert (ao.shape[1:] if sizes_differ else ao.shape) == (at.shape[1:] if sizes_differ else at.shape)
+                assert ao.units == at.units and ao.dtype == at.dtype
                 assert ao.sampling_rate == at.sampling_rate or _ignored(ignores, "/signal_channels/*/sampling_rate")
                 if not _ignored(ignores, "/segments/*/signals/*/t_start"):
                     assert ao.t_start == at.t_start
-                if sig_values:
+                if sig_values and not sizes_differ:
                     np.testing.assert_array_equal(ao.magnitude, at.magnitude)
                 _same_annotations(ao.annotations, at.annotations, f"signal {at.name}")
                 _same_annotations(ao.array_annotations, at.array_annotations, f"signal {at.name}")
@@ -94,15 +110,24 @@ def test_read_block_equals_neo_io(fid, path, ignores, kind):
                 assert xo.t_start == xt.t_start
                 _same_annotations(xo.annotations, xt.annotations, f"unit {xt.name}")
         if not _ignored(ignores, "/segments/*/events", "/event_channels"):
-            for kind_ in ("events", "epochs"):
-                eo, et = getattr(so, kind_), getattr(st, kind_)
-                assert [e.name for e in eo] == [e.name for e in et]
-                for xo, xt in zip(eo, et):
-                    np.testing.assert_array_equal(xo.times.magnitude, xt.times.magnitude)
-                    assert xo.labels.tolist() == xt.labels.tolist()
-                    if kind_ == "epochs":
+            skip = _skip(fid, "event") | ({"id"} if _ignored(ignores, "/event_channels/*/id") else set())
+            kinds = [("events",), ("epochs",)]
+            if _ignored(ignores, "/event_channels/*/type"):
+                kinds = [("events", "epochs")]  # neo types them differently (Open Ephys binary)
+            for kind_ in kinds:
+                eo = [e for k in kind_ for e in getattr(so, k)]
+                et = [e for k in kind_ for e in getattr(st, k)]
+                assert sorted(e.name for e in eo) == sorted(e.name for e in et)
+                by_name = {e.name: e for e in eo}
+                for xt in et:
+                    xo = by_name[xt.name]
+                    if not _ignored(ignores, "/segments/*/events/*/times_s"):
+                        np.testing.assert_array_equal(xo.times.magnitude, xt.times.magnitude)
+                        assert xo.labels.tolist() == xt.labels.tolist()
+                    if hasattr(xt, "durations") and hasattr(xo, "durations") and \
+                            not _ignored(ignores, "/segments/*/events/*/durations_s"):
                         np.testing.assert_array_equal(xo.durations.magnitude, xt.durations.magnitude)
-                    _same_annotations(xo.annotations, xt.annotations, f"event {xt.name}")
+                    _same_annotations(xo.annotations, xt.annotations, f"event {xt.name}", skip)
 
 
 def test_lazy_proxies_and_neo_class_names():
