@@ -67,7 +67,7 @@ def discover(root, fid):
         subdirs.sort()
         subdirs[:] = [s for s in subdirs if s != "golden" and not s.startswith(".")]
         if dirs:
-            if _sniff(d, fid) > 0:
+            if d != root and _sniff(d, fid) > 0:  # the format's own folder holds recordings
                 found.append(d)
                 subdirs[:] = []  # the topmost recognised folder
             continue
@@ -88,7 +88,15 @@ def fixture_entries():
 
 
 def shared_entries():
-    return [(fid, p) for fid in ENABLED for p in discover(os.path.join(SHARED_TESTDATA, fid), fid)]
+    """Discovered real recordings, plus every path .ci/oracle-cases.txt names (a folder of
+    several datasets is an entry as a whole and each dataset the format engineers list is one)."""
+    found = [(fid, p) for fid in ENABLED for p in discover(os.path.join(SHARED_TESTDATA, fid), fid)]
+    seen = {os.path.normpath(p) for _, p in found}
+    for fid, p, _ in oracle_cases():
+        if fid in ENABLED and os.path.exists(p) and os.path.normpath(p) not in seen:
+            found.append((fid, p))
+            seen.add(os.path.normpath(p))
+    return found
 
 
 def all_entries():
