@@ -49,6 +49,7 @@ seeds() {
         blackrock_nev) echo "|blackrock/v23_paused.nev blackrock/v21.nev blackrock/v22_8bit.nev blackrock/utf16.nev blackrock/v30_paused.nev blackrock/partial.nev" ;;
         openephys_binary) echo "@|$(cd ../testdata && find openephys-binary/gui04_no_node -type f | LC_ALL=C sort | tr '\n' ' ')" ;;
         openephys_legacy) echo "@|$(cd ../testdata && find openephys-legacy/gui04 -type f | LC_ALL=C sort | tr '\n' ' ')" ;;
+        nix) echo "|nix/generic_tiny.nix nix/neo_seed.nix" ;;
         spikedata_npz) echo "|spikedata/pynapple_ts.npz spikedata/pynapple_tsgroup.npz spikedata/pynapple_iset.npz spikedata/pynapple_compressed.npz" ;;
         spikedata_hdf5) echo "|spikedata/loaders/raster.h5 spikedata/loaders/ragged_s.h5 spikedata/loaders/group.h5 spikedata/loaders/paired.h5" ;;
         *) [ -f "targets/$1.seeds" ] && cat "targets/$1.seeds" || echo "|" ;;

@@ -186,6 +186,18 @@ pub(crate) fn open_raw(dir: &Path, params: &Params) -> (Option<RawData>, Option<
             Ok(f) => f,
             Err(e) => return (None, Some(e.to_string())),
         };
+        // the declared channel count must be backed by the file: at least one whole frame
+        let frame = n_channels.saturating_mul(dtype.size() as u64);
+        if frame > file.len().saturating_sub(params.offset) {
+            return (
+                None,
+                Some(format!(
+                    "raw data file {entry:?} ({} bytes from offset {}) holds no complete frame of n_channels_dat = {n_channels} {dtype} values",
+                    file.len(),
+                    params.offset
+                )),
+            );
+        }
         let layout = with_dtype!(dtype, T => InterleavedLayout::for_file::<T>(file.len(), params.offset, n_channels));
         let end = starts
             .last()
@@ -350,5 +362,22 @@ mod tests {
         assert!(open_raw(dir.path(), &p).1.unwrap().contains("complex64"));
         let p = params("sample_rate = 1\ndat_path = 'x.dat'\nn_channels_dat = 2\n");
         assert!(open_raw(dir.path(), &p).1.unwrap().contains("not found"));
+    }
+
+    /// A declared channel count the raw file cannot hold one frame of (issue 12: 2^40 channels
+    /// used to allocate 47 GB of channel descriptions) leaves the raw stream out with a warning.
+    #[test]
+    fn channel_count_beyond_the_file_is_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("x.dat"), [0u8; 64]).unwrap();
+        let p = params("sample_rate = 1\ndat_path = 'x.dat'\nn_channels_dat = 1099511627776\n");
+        let (raw, w) = open_raw(dir.path(), &p);
+        assert!(raw.is_none());
+        assert!(
+            w.unwrap()
+                .contains("holds no complete frame of n_channels_dat = 1099511627776")
+        );
+        let p = params("sample_rate = 1\ndat_path = 'x.dat'\nn_channels_dat = 32\n");
+        assert_eq!(open_raw(dir.path(), &p).0.unwrap().total_frames(), 1);
     }
 }

@@ -117,9 +117,11 @@ impl UnitContext<'_> {
                 let rows: Vec<Value> = tl
                     .iter()
                     .map(|&(t, _)| {
-                        let r = usize::try_from(t)
-                            .ok()
-                            .and_then(|t| vals.get(t * cols..(t + 1) * cols));
+                        // a template id from the file: checked, so a huge id is a missing row
+                        let r = usize::try_from(t).ok().and_then(|t| {
+                            let start = t.checked_mul(*cols)?;
+                            vals.get(start..start.checked_add(*cols)?)
+                        });
                         r.map_or(Value::Null, position_json)
                     })
                     .collect();
@@ -200,6 +202,32 @@ mod tests {
             pc_feature_ind: Some((vec![0.0, 1.0, 2.0, 3.0], 2)),
             pc_features: None,
         }
+    }
+
+    /// Issue 12: a huge template id in `spike_templates.npy` overflowed `t * cols` (a panic with
+    /// overflow checks, a wrong row without); it is now a missing row.
+    #[test]
+    fn huge_template_id_has_no_pc_feature_row() {
+        let tables = ClusterTables::new();
+        let stats = UnitStats {
+            templates: Some(vec![vec![(i64::MAX / 2 + 7, 3), (1, 1)]]),
+            amplitude_mean: vec![None],
+        };
+        let g = geometry();
+        let ctx = UnitContext {
+            tables: &tables,
+            stats: &stats,
+            geometry: &g,
+            waveform_channels: WaveformChannels::Best(12),
+            n_dat: Some(4),
+            sample_rate: 30000.0,
+            n_samples_waveforms: 61,
+        };
+        let (ch, _) = ctx.units(&[0]);
+        assert_eq!(
+            ch[0].annotations["pc_feature_ind"],
+            json!([null, [2.0, 3.0]])
+        );
     }
 
     #[test]

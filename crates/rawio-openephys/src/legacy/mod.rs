@@ -19,7 +19,7 @@ use crate::legacy_format::{
     CONTINUOUS_RECORD_BYTES as REC, ChannelKind, ContinuousName, ContinuousRecord, EventRecord,
     LegacyHeader, SAMPLES_PER_RECORD as N, SpikeLayout, decode_samples,
 };
-use rawio_core::ndarray::{Array1, Array2, Array3, ArrayView1, CowArray};
+use rawio_core::ndarray::{Array1, Array2, Array3, ArrayView1, CowArray, ShapeBuilder};
 use rawio_core::{
     Annotations, Block, ChannelIndexes, Dtype, Error, EventChannel, EventKind, Events, Header,
     MappedFile, RawChunk, RawIO, RawTimestamps, RawWaveforms, Result, SampleClock, Segment,
@@ -789,10 +789,6 @@ impl LegacyReader {
     }
 }
 
-/// Samples decoded per channel before moving to the next channel: one tile of the output
-/// (`TILE × channels` values) stays in the CPU cache while every channel writes its column.
-const TILE: i64 = 256;
-
 /// Copies samples `[lo, hi)` (sample numbers) of one channel file into column `col` of `out`
 /// (`rows × n_cols`, row-major, pre-filled), row 0 being sample number `base`.
 fn decode_channel(
@@ -897,36 +893,16 @@ impl RawIO for LegacyReader {
         let hi = st
             .first_ts
             .saturating_add(i64::try_from(samples.end).unwrap_or(i64::MAX));
-        // per tile: each channel decoded contiguously (byte swaps vectorise), then the tile
-        // transposed into the row-major output (sequential stores)
-        let tile = usize::try_from(TILE).unwrap_or(1024);
-        let mut tmp = vec![self.fill; tile.saturating_mul(cols.len())];
-        let mut w = lo;
-        while w < hi {
-            let w_end = w.saturating_add(TILE).min(hi);
-            let n = usize::try_from(w_end - w).unwrap_or(0);
-            for (j, &c) in cols.iter().enumerate() {
-                let col = &mut tmp[j * tile..(j + 1) * tile];
-                col.fill(self.fill);
-                if let Some(Some(f)) = st.files.get(c) {
-                    decode_channel(f, (w, w_end, w), col, 1, 0)?;
-                }
+        // column-major (Fortran-order) output: each channel's records are byte-swapped into one
+        // contiguous column, with no transpose (the array is still `samples × channels`)
+        for (col, &c) in out.chunks_exact_mut(rows.max(1)).zip(&cols) {
+            if let Some(Some(f)) = st.files.get(c) {
+                decode_channel(f, (lo, hi, lo), col, 1, 0)?;
             }
-            let row0 = usize::try_from(w - lo).unwrap_or(0);
-            let nc = cols.len();
-            let dst = out.get_mut(row0 * nc..(row0 + n) * nc).unwrap_or(&mut []);
-            for (r, row) in dst.chunks_exact_mut(nc.max(1)).enumerate() {
-                for (v, col) in row.iter_mut().zip(tmp.chunks_exact(tile)) {
-                    if let Some(&x) = col.get(r) {
-                        *v = x;
-                    }
-                }
-            }
-            w = w_end;
         }
         // the chunk is a decoded copy: the records' pages are not needed any more
         release_records(st, lo, hi);
-        let arr = Array2::from_shape_vec((rows, cols.len()), out)
+        let arr = Array2::from_shape_vec((rows, cols.len()).f(), out)
             .map_err(|e| Error::invalid(e.to_string()))?;
         Ok(RawChunk::new(arr))
     }
