@@ -286,10 +286,11 @@ def _glob(pattern, parts):
     return bool(parts) and fnmatch.fnmatchcase(parts[0], pattern[0]) and _glob(pattern[1:], parts[1:])
 
 
-def diff(expected, actual, ignore=(), rtol=0.0, atol=0.0, sum_rtol=0.0):
+def diff(expected, actual, ignore=(), rtol=0.0, atol=0.0, sum_rtol=0.0, sum_atol=1e-9):
     """Mismatches (JSON pointer: expected, got) of ``actual`` against ``expected`` (keys only in
     ``actual`` are fine), skipping the ``ignore`` globs. Numbers within ``atol + rtol*|e|``;
-    sums of float data (``sum``, ``waveform_sum``) within ``sum_rtol`` (summation order)."""
+    sums of float data (``sum``, ``waveform_sum``) within ``sum_atol + sum_rtol*|e|`` (summation
+    order; integer sums are exact on both sides)."""
     pats = [p.strip("/").split("/") for p in ignore]
     out = []
 
@@ -312,9 +313,10 @@ def diff(expected, actual, ignore=(), rtol=0.0, atol=0.0, sum_rtol=0.0):
             for i, (x, y) in enumerate(zip(e, a)):
                 walk(x, y, parts + [str(i)])
         elif num(e) and num(a):
-            tol = max(rtol, sum_rtol) if len(parts) > 1 and parts[-2] in ("sum",) or parts[-1:] == ["waveform_sum"] \
-                else rtol
-            if abs(a - e) > atol + tol * abs(e):
+            is_sum = len(parts) > 1 and parts[-2] == "sum" or parts[-1:] == ["waveform_sum"]
+            tol, slack = (max(rtol, sum_rtol), max(atol, sum_atol)) if is_sum and isinstance(e, float) and \
+                not float(e).is_integer() else (rtol, atol)
+            if abs(a - e) > slack + tol * abs(e):
                 out.append(f"{path}: expected {e!r}, got {a!r}")
         elif e != a or type(e) is not type(a) and not (num(e) and num(a)):
             out.append(f"{path}: expected {e!r}, got {a!r}")
