@@ -80,11 +80,6 @@ def _float(v):
     return float("nan") if v is None else float(v)
 
 
-def _annotation_value(v):
-    """JSON annotation values as Python values (nested lists stay lists)."""
-    return v
-
-
 def _array_annotation(values):
     """One value per channel as a 1-D numpy array neo accepts as an array annotation (bool, int,
     float or str elements), or ``None`` when the values are not such scalars (nested, null or

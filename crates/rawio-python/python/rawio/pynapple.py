@@ -129,4 +129,4 @@ def load(path, format=None, lazy=True):
     return EphysReader(path, lazy=lazy, format=format)
 
 
-__all__ = ["EphysReader", "load", "np"]
+__all__ = ["EphysReader", "load"]
