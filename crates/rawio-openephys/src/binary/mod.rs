@@ -1053,6 +1053,28 @@ impl RawIO for BinaryReader {
         Ok(chunk)
     }
 
+    fn read_buffer_description(
+        &self,
+        block: usize,
+        seg: usize,
+        stream: usize,
+    ) -> Option<rawio_core::BufferDescription> {
+        let hs = self.streams.get(stream)?;
+        let p = self.piece(block, seg, stream).ok()??;
+        // the stream's channels must be one contiguous run of the frame's columns
+        let (&c0, &c1) = (hs.columns.first()?, hs.columns.last()?);
+        if !hs.columns.windows(2).all(|w| w[1] == w[0] + 1) {
+            return None;
+        }
+        let layout = &p.rec.layout;
+        let mut d = layout.describe(p.rec.dat.path(), rawio_core::Dtype::Int16);
+        let (offset, _) = layout.byte_range(rawio_core::Dtype::Int16, p.frames.clone());
+        d.file_offset = offset;
+        d.shape = [p.frames.end - p.frames.start, layout.n_channels];
+        d.columns = c0 as u64..c1 as u64 + 1;
+        Some(d)
+    }
+
     fn read_signal_times(
         &self,
         block: usize,
