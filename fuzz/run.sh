@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds and runs the fuzz targets (cargo-fuzz / libFuzzer, AddressSanitizer, debug assertions
-# and overflow checks on), on stable Rust through RUSTC_BOOTSTRAP=1.
+# Builds and runs the fuzz targets (cargo-fuzz / libFuzzer, debug assertions and overflow
+# checks on), on stable Rust through RUSTC_BOOTSTRAP=1.
 #
 #   bash fuzz/run.sh                       # every target to 1,000,000 executions (the full run)
 #   bash fuzz/run.sh --runs 200000 nwb     # some targets, another count
@@ -29,6 +29,9 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked --quiet
 fi
 export RUSTC_BOOTSTRAP=1
+# Sanitizer: none by default (the targets are safe Rust; panics, aborts, OOMs and timeouts are
+# what we look for, and AddressSanitizer halves the speed). RAWIO_FUZZ_SANITIZER=address for it.
+san=(-s "${RAWIO_FUZZ_SANITIZER:-none}")
 all=$(cargo fuzz list)
 [ ${#targets[@]} -eq 0 ] && read -r -a targets <<< "$(echo $all)"
 
@@ -75,14 +78,14 @@ make_corpus() {
     done
 }
 
-cargo fuzz build -O --debug-assertions 2>&1 | tail -n 3 >&2
+cargo fuzz build "${san[@]}" -O --debug-assertions 2>&1 | tail -n 3 >&2
 fail=0
 for t in "${targets[@]}"; do
     make_corpus "$t"
     if [ -n "$smoke" ]; then limit=(-max_total_time="$smoke"); else limit=(-runs="$runs"); fi
     log=$(mktemp)
     set +e
-    cargo fuzz run -O --debug-assertions "$t" "corpus/$t" -- "${limit[@]}" \
+    cargo fuzz run "${san[@]}" -O --debug-assertions "$t" "corpus/$t" -- "${limit[@]}" \
         -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 -max_len=131072 \
         -print_final_stats=1 > "$log" 2>&1
     rc=$?

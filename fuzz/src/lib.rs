@@ -29,7 +29,14 @@ impl Fixture {
     /// Copies `files` (relative to `testdata/<base>`) into a fresh temporary directory, keeping
     /// their relative paths.
     pub fn new(base: &str, files: &[&str]) -> Fixture {
-        let dir = tempfile::tempdir().expect("temporary directory");
+        // in memory when the machine has a tmpfs: one member is rewritten per execution
+        let shm = Path::new("/dev/shm");
+        let dir = if shm.is_dir() {
+            tempfile::tempdir_in(shm)
+        } else {
+            tempfile::tempdir()
+        }
+        .expect("temporary directory");
         let root = dir.path().to_path_buf();
         for f in files {
             let to = root.join(f);

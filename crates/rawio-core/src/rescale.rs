@@ -11,7 +11,7 @@ use crate::dtype::{RawArray, RawChunk, Sample};
 use crate::error::{Error, Result};
 use crate::header::Header;
 use crate::selection::{ChannelSelection, resolve_channels};
-use ndarray::{Array2, Array3, Axis, Dimension, Ix3};
+use ndarray::{Array2, Array3, ArrayView2, Axis, Dimension, Ix3};
 
 /// Gains and offsets of the selected channels of `stream`, checked against the chunk width.
 pub fn stream_gains(
@@ -36,27 +36,109 @@ pub fn stream_gains(
 
 /// `raw * gain[c] + offset[c]` in f64 (exact IEEE operations, as numpy).
 pub fn signal_f64(raw: &RawChunk<'_>, gains: &[f64], offsets: &[f64]) -> Array2<f64> {
-    let mut out = raw.to_f64();
-    let any_gain = gains.iter().any(|&g| g != 1.0);
-    let any_off = offsets.iter().any(|&o| o != 0.0);
-    for (mut col, (&g, &o)) in out.axis_iter_mut(Axis(1)).zip(gains.iter().zip(offsets)) {
-        col.mapv_inplace(|v| {
-            let v = if any_gain { v * g } else { v };
-            if any_off { v + o } else { v }
-        });
-    }
-    out
+    dispatch_raw!(raw, a => view_f64(a.view(), gains, offsets))
 }
 
 /// `raw * gain[c] + offset[c]` in f32 with neo's two roundings.
 pub fn signal_f32(raw: &RawChunk<'_>, gains: &[f64], offsets: &[f64]) -> Array2<f32> {
-    let mut out = raw.to_f32();
-    let any_gain = gains.iter().any(|&g| g != 1.0);
-    let any_off = offsets.iter().any(|&o| o != 0.0);
-    for (mut col, (&g, &o)) in out.axis_iter_mut(Axis(1)).zip(gains.iter().zip(offsets)) {
-        col.mapv_inplace(|v| f32_step(v, any_gain.then_some(g), any_off.then_some(o)));
+    dispatch_raw!(raw, a => view_f32(a.view(), gains, offsets))
+}
+
+/// [`signal_f64`] of a typed `samples × channels` view (for callers holding a plain array,
+/// such as the Python package).
+pub fn view_f64<T: Sample>(a: ArrayView2<'_, T>, g: &[f64], o: &[f64]) -> Array2<f64> {
+    match (g.iter().any(|&x| x != 1.0), o.iter().any(|&x| x != 0.0)) {
+        (true, true) => map_rows(a, g, o, |v: T, gc, oc| v.to_f64() * gc + oc),
+        (true, false) => map_rows(a, g, o, |v: T, gc, _| v.to_f64() * gc),
+        (false, true) => map_rows(a, g, o, |v: T, _, oc| v.to_f64() + oc),
+        (false, false) => map_rows(a, g, o, |v: T, _, _| v.to_f64()),
     }
-    out
+}
+
+/// [`signal_f32`] of a typed `samples × channels` view: neo's float32 path (the
+/// multiplication only when a gain differs from 1, the addition only when an offset differs
+/// from 0, rounded to f32 after each step).
+pub fn view_f32<T: Sample>(a: ArrayView2<'_, T>, g: &[f64], o: &[f64]) -> Array2<f32> {
+    match (g.iter().any(|&x| x != 1.0), o.iter().any(|&x| x != 0.0)) {
+        (true, true) => map_rows(a, g, o, |v: T, gc, oc| {
+            f32_step(v.to_f32(), Some(gc), Some(oc))
+        }),
+        (true, false) => map_rows(a, g, o, |v: T, gc, _| f32_step(v.to_f32(), Some(gc), None)),
+        (false, true) => map_rows(a, g, o, |v: T, _, oc| f32_step(v.to_f32(), None, Some(oc))),
+        (false, false) => map_rows(a, g, o, |v: T, _, _| v.to_f32()),
+    }
+}
+
+/// Chunks of at least this many values are converted on several threads.
+pub const PARALLEL_VALUES: usize = 1 << 22;
+/// At most this many conversion threads.
+const MAX_THREADS: usize = 4;
+
+/// `f(value, gain[c], offset[c])` for every value of `a`, into a new row-major array, walking
+/// `a` row by row (the per-channel loop vectorises; walking columns of a row-major chunk does
+/// not), on up to [`MAX_THREADS`] threads for [`PARALLEL_VALUES`] values or more. `g` and `o`
+/// have one entry per column (missing entries give the default value).
+pub fn map_rows<T: Sample, O: Copy + Default + Send>(
+    a: ArrayView2<'_, T>,
+    g: &[f64],
+    o: &[f64],
+    f: impl Fn(T, f64, f64) -> O + Sync,
+) -> Array2<O> {
+    let (n, ncols) = (a.len(), a.ncols());
+    let mut out = vec![O::default(); n];
+    let threads = if n >= PARALLEL_VALUES && ncols > 0 {
+        std::thread::available_parallelism().map_or(1, |t| t.get().min(MAX_THREADS))
+    } else {
+        1
+    };
+    if threads == 1 {
+        fill_rows(a, &mut out, g, o, &f);
+    } else {
+        let rows_per = a.nrows().div_ceil(threads).max(1);
+        std::thread::scope(|s| {
+            for (i, dst) in out.chunks_mut(rows_per * ncols).enumerate() {
+                let start = i * rows_per;
+                let part = a.slice_axis(
+                    Axis(0),
+                    ndarray::Slice::from(start..start + dst.len() / ncols),
+                );
+                let f = &f;
+                s.spawn(move || fill_rows(part, dst, g, o, f));
+            }
+        });
+    }
+    Array2::from_shape_vec(a.raw_dim(), out).unwrap_or_default()
+}
+
+/// [`map_rows`] of `part` into `dst` (`part.len()` values, row-major), on one thread.
+fn fill_rows<T: Sample, O: Copy>(
+    part: ArrayView2<'_, T>,
+    dst: &mut [O],
+    g: &[f64],
+    o: &[f64],
+    f: &impl Fn(T, f64, f64) -> O,
+) {
+    let ncols = part.ncols().max(1);
+    let row = |src: &[T], d: &mut [O]| {
+        for (((d, &v), &gc), &oc) in d.iter_mut().zip(src).zip(g).zip(o) {
+            *d = f(v, gc, oc);
+        }
+    };
+    let rows = dst.chunks_exact_mut(ncols);
+    match part.as_slice() {
+        Some(flat) => flat
+            .chunks_exact(ncols)
+            .zip(rows)
+            .for_each(|(s, d)| row(s, d)),
+        None => {
+            let mut buf = Vec::with_capacity(ncols);
+            for (src, d) in part.rows().into_iter().zip(rows) {
+                buf.clear();
+                buf.extend(src.iter().copied());
+                row(&buf, d);
+            }
+        }
+    }
 }
 
 #[inline]

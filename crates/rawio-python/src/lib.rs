@@ -19,13 +19,13 @@
 // The methods mirror neo's Python signatures (block, segment, stream, range, selection...).
 #![allow(clippy::too_many_arguments)]
 
-use ndarray::{Array2, ArrayView2, Axis, Dimension, Ix2, Slice};
+use ndarray::{Array2, ArrayView2, Dimension, Ix2};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray2, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use rawio::prelude::*;
-use rawio::{RawArray, Sample, dispatch_raw};
+use rawio::{RawArray, Sample, dispatch_raw, rescale};
 use std::path::PathBuf;
 
 /// A rawio error as the matching `rawio._errors` exception (message = the Rust message).
@@ -182,11 +182,12 @@ impl Reader {
         let raw = self.io(py, |r| {
             let c = r.analogsignal_chunk(block, seg, stream, i_start, i_stop, &sel)?;
             let was_view = c.is_view();
-            let owned = if was_view && c.len().saturating_mul(c.shape()[1]) >= PARALLEL_VALUES {
-                copy_rows(&c)
-            } else {
-                c.into_owned()
-            };
+            let owned =
+                if was_view && c.len().saturating_mul(c.shape()[1]) >= rescale::PARALLEL_VALUES {
+                    copy_rows(&c)
+                } else {
+                    c.into_owned()
+                };
             if was_view {
                 let size = r.signal_size(block, seg, stream)?;
                 let range = i_start.unwrap_or(0)..i_stop.unwrap_or(size);
@@ -370,7 +371,7 @@ fn rescale_signal<'py>(
             if let Ok(a) = raw.extract::<PyReadonlyArray2<'py, $t>>() {
                 let view = a.as_array();
                 let out = py.detach(|| rescale_rows(view, &gains, &offsets, f32));
-                return Ok(out.map(|o| o.into_py(py)));
+                return Ok(Some(out.into_py(py)));
             }
         )*};
     }
@@ -378,18 +379,14 @@ fn rescale_signal<'py>(
     Ok(None)
 }
 
-/// Chunks of at least this many values are rescaled on several threads (the GIL is released).
-const PARALLEL_VALUES: usize = 1 << 22;
-/// At most this many rescaling threads.
-const MAX_THREADS: usize = 4;
-
-/// An owned copy of a borrowed chunk, made by [`map_rows`] (on several threads when large).
+/// An owned copy of a borrowed chunk, made by rawio-core's row-major kernel (on several threads
+/// when large).
 fn copy_rows(c: &RawArray<'_, Ix2>) -> RawArray<'static, Ix2> {
-    fn copy<T: Sample + Default>(a: ArrayView2<'_, T>) -> Option<RawArray<'static, Ix2>> {
+    fn copy<T: Sample + Default>(a: ArrayView2<'_, T>) -> RawArray<'static, Ix2> {
         let unused = vec![0.0; a.ncols()];
-        map_rows(a, &unused, &unused, |v: T, _, _| v).map(RawArray::new)
+        RawArray::new(rescale::map_rows(a, &unused, &unused, |v: T, _, _| v))
     }
-    dispatch_raw!(c, a => copy(a.view())).unwrap_or_else(|| c.clone().into_owned())
+    dispatch_raw!(c, a => copy(a.view()))
 }
 
 /// The rescaled array, float32 or float64.
@@ -407,140 +404,13 @@ impl Rescaled {
     }
 }
 
-/// `f(value, gain[c], offset[c])` for every value of `a`, row by row (vectorisable), on up to
-/// [`MAX_THREADS`] threads for chunks of [`PARALLEL_VALUES`] values or more; `None` only if the
-/// shape could not be rebuilt (never: rows × columns values are produced).
-fn map_rows<T: Sample, O: Copy + Default + Send>(
-    a: ArrayView2<'_, T>,
-    g: &[f64],
-    o: &[f64],
-    f: impl Fn(T, f64, f64) -> O + Sync,
-) -> Option<Array2<O>> {
-    let (n, ncols) = (a.len(), a.ncols());
-    let threads = if n >= PARALLEL_VALUES {
-        std::thread::available_parallelism().map_or(1, |t| t.get().min(MAX_THREADS))
-    } else {
-        1
-    };
-    let out = if threads == 1 || ncols == 0 {
-        let mut out = Vec::with_capacity(n);
-        fill(a, &mut out, g, o, &f);
-        out
-    } else {
-        // large: a zeroed allocation (a fresh zero mapping, no pass over the memory) split by
-        // rows between `threads` threads
-        let mut out = vec![O::default(); n];
-        let rows_per = a.nrows().div_ceil(threads).max(1);
-        std::thread::scope(|s| {
-            for (i, dst) in out.chunks_mut(rows_per * ncols).enumerate() {
-                let start = i * rows_per;
-                let part = a.slice_axis(Axis(0), Slice::from(start..start + dst.len() / ncols));
-                let f = &f;
-                s.spawn(move || fill_into(part, dst, g, o, f));
-            }
-        });
-        out
-    };
-    // rows × columns values: the shape always matches
-    Array2::from_shape_vec(a.raw_dim(), out).ok()
-}
-/// [`map_rows`] of `part` into `dst` (`part.len()` values), on one thread.
-fn fill_into<T: Sample, O: Copy>(
-    part: ArrayView2<'_, T>,
-    dst: &mut [O],
-    g: &[f64],
-    o: &[f64],
-    f: &impl Fn(T, f64, f64) -> O,
-) {
-    let ncols = part.ncols().max(1);
-    let row = |src: &[T], d: &mut [O]| {
-        for (((d, &v), &gc), &oc) in d.iter_mut().zip(src).zip(g).zip(o) {
-            *d = f(v, gc, oc);
-        }
-    };
-    let rows = dst.chunks_exact_mut(ncols);
-    match part.as_slice() {
-        Some(flat) => flat
-            .chunks_exact(ncols)
-            .zip(rows)
-            .for_each(|(s, d)| row(s, d)),
-        None => {
-            let mut buf = Vec::with_capacity(ncols);
-            for (src, d) in part.rows().into_iter().zip(rows) {
-                buf.clear();
-                buf.extend(src.iter().copied());
-                row(&buf, d);
-            }
-        }
-    }
-}
-
-/// [`map_rows`] on one thread, appending to `out`.
-fn fill<T: Sample, O: Copy>(
-    part: ArrayView2<'_, T>,
-    out: &mut Vec<O>,
-    g: &[f64],
-    o: &[f64],
-    f: &impl Fn(T, f64, f64) -> O,
-) {
-    let ncols = part.ncols();
-    let row = |src: &[T], out: &mut Vec<O>| {
-        out.extend(
-            src.iter()
-                .zip(g)
-                .zip(o)
-                .map(|((&v, &gc), &oc)| f(v, gc, oc)),
-        );
-    };
-    match part.as_slice() {
-        Some(flat) if ncols > 0 => flat.chunks_exact(ncols).for_each(|src| row(src, out)),
-        _ => {
-            let mut buf = Vec::with_capacity(ncols);
-            for src in part.rows() {
-                buf.clear();
-                buf.extend(src.iter().copied());
-                row(&buf, out);
-            }
-        }
-    }
-}
-
-/// `raw * gain[c] + offset[c]` with neo's numerics (rawio-core's `rescale::signal_f32` /
-/// `signal_f64`: the multiplication only when a gain differs from 1, the addition only when an
-/// offset differs from 0, float32 rounded after each step), walking the chunk row by row so the
-/// per-channel loop vectorises (rawio-core's kernels walk columns of the row-major chunk, which
-/// is as slow as numpy; see the crate's CHANGELOG).
-fn rescale_rows<T: Sample>(
-    a: ArrayView2<'_, T>,
-    g: &[f64],
-    o: &[f64],
-    f32: bool,
-) -> Option<Rescaled> {
-    let go = (g.iter().any(|&x| x != 1.0), o.iter().any(|&x| x != 0.0));
+/// `raw * gain[c] + offset[c]` with neo's numerics (rawio-core's row-major kernels
+/// `rescale::view_f32` / `view_f64`).
+fn rescale_rows<T: Sample>(a: ArrayView2<'_, T>, g: &[f64], o: &[f64], f32: bool) -> Rescaled {
     if f32 {
-        let step = |v: f32, gc: f64, oc: f64, (ug, uo): (bool, bool)| {
-            let v = if ug { (f64::from(v) * gc) as f32 } else { v };
-            if uo { (f64::from(v) + oc) as f32 } else { v }
-        };
-        Some(Rescaled::F32(match go {
-            (true, true) => map_rows(a, g, o, |v: T, gc, oc| {
-                step(v.to_f32(), gc, oc, (true, true))
-            }),
-            (true, false) => map_rows(a, g, o, |v: T, gc, oc| {
-                step(v.to_f32(), gc, oc, (true, false))
-            }),
-            (false, true) => map_rows(a, g, o, |v: T, gc, oc| {
-                step(v.to_f32(), gc, oc, (false, true))
-            }),
-            (false, false) => map_rows(a, g, o, |v: T, _, _| v.to_f32()),
-        }?))
+        Rescaled::F32(rescale::view_f32(a, g, o))
     } else {
-        Some(Rescaled::F64(match go {
-            (true, true) => map_rows(a, g, o, |v: T, gc, oc| v.to_f64() * gc + oc),
-            (true, false) => map_rows(a, g, o, |v: T, gc, _| v.to_f64() * gc),
-            (false, true) => map_rows(a, g, o, |v: T, _, oc| v.to_f64() + oc),
-            (false, false) => map_rows(a, g, o, |v: T, _, _| v.to_f64()),
-        }?))
+        Rescaled::F64(rescale::view_f64(a, g, o))
     }
 }
 
