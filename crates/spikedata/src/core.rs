@@ -115,6 +115,8 @@ pub struct SpikeData {
     pub(crate) unit_attrs: Option<Vec<Attrs>>,
     pub(crate) metadata: Attrs,
     pub(crate) raw: Option<RawSignal>,
+    /// Waveforms attached per unit (see [`SpikeData::set_waveforms`]).
+    pub(crate) waveforms: Option<Vec<crate::waveforms::UnitWaveforms>>,
 }
 
 impl SpikeData {
@@ -212,6 +214,7 @@ impl SpikeData {
             unit_attrs,
             metadata,
             raw,
+            waveforms: None,
         })
     }
 

@@ -208,17 +208,22 @@ mod export_hdf5;
 mod from_rawio;
 mod interval;
 mod loaders;
+mod nprandom;
 mod npz;
 mod numeric;
-mod pairwise;
+pub(crate) mod pairwise;
 mod population;
 mod raster;
 mod rate;
+mod rawio_waveforms;
 mod select;
 mod shuffle;
+pub mod signal;
 mod stack;
 mod stats;
+mod stpr;
 mod units;
+mod waveforms;
 
 pub use crate::core::{Attrs, Options, RawSignal, SpikeData};
 pub use curation::{Curation, IsiMethod};
@@ -238,9 +243,14 @@ pub use loaders::nwb::NwbOptions;
 pub use npz::{
     NapObject, NpzNotes, Ts, TsGroup, read_npz, write_interval_set, write_ts, write_tsgroup,
 };
+pub use pairwise::PairwiseLatencies;
 pub use population::{BurstOptions, Bursts, FracActive};
 pub use raster::{RateUnit, SparseRaster};
 #[cfg(feature = "phy")]
 pub use rawio_phy::UnitFilter;
 pub use stack::{RateSliceStack, SpikeSliceStack};
 pub use stats::{RateData, Step};
+pub use stpr::SpikeTrigPopRate;
+pub use waveforms::{
+    UnitWaveforms, WaveformMetrics, WaveformMetricsOptions, WaveformOptions, WaveformSource,
+};

@@ -82,6 +82,10 @@ impl SpikeData {
                 .map(|a| selected.iter().map(|&i| a[i].clone()).collect()),
             metadata: self.metadata.clone(),
             raw: None,
+            waveforms: self
+                .waveforms
+                .as_ref()
+                .map(|w| selected.iter().map(|&i| w[i].clone()).collect()),
         }
     }
 
@@ -158,7 +162,7 @@ impl SpikeData {
             })
             .collect();
         let raw = self.raw.as_ref().map(|r| r.window(start, end, shift));
-        SpikeData::new(
+        let mut out = SpikeData::new(
             trains,
             Options {
                 n: Some(self.trains.len()),
@@ -168,7 +172,12 @@ impl SpikeData {
                 metadata: self.metadata.clone(),
                 raw,
             },
-        )
+        )?;
+        out.waveforms = self
+            .waveforms
+            .as_ref()
+            .map(|w| w.iter().map(|u| u.window(start, end, shift)).collect());
+        Ok(out)
     }
 
     /// SpikeLab's `append(other, offset, drop_neuron_attributes)`: `other`'s spikes follow
