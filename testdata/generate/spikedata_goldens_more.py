@@ -235,7 +235,7 @@ R["subtime_by_index"] = {"stack": slices(sub.event_stack, [0, -1]), "times": [li
 sl = rs.subslice([2, 0, -1, 2])
 R["subslice"] = {"stack": slices(sl.event_stack, [0, 1, 2]), "times": [list(t) for t in sl.times]}
 R["timing"] = arr(rs.get_unit_timing_per_slice(MIN_RATE_THRESHOLD=2.0))
-o = rs.order_units_across_slices("median", MIN_RATE_THRESHOLD=2.0, MIN_FRAC_ACTIVE=0.5)
+o = rs.order_units_across_slices("median", MIN_RATE_THRESHOLD=2.0, MIN_FRAC_ACTIVE=0.95)
 R["order"] = {"ids": [ints(x) for x in o[1]], "std": [fls(x) for x in o[2]], "peak": [ints(x) for x in o[3]],
               "frac": [fls(x) for x in o[4]]}
 o = rs.order_units_across_slices("mean", MIN_RATE_THRESHOLD=1.0)
@@ -284,7 +284,7 @@ S["responsive"] = {
                                                            z_threshold=3.0, aggregator="max")]}
 S["frac_active"] = fls(stack.compute_frac_active(min_spikes=2))
 S["timing"] = {t: arr(stack.get_unit_timing_per_slice(timing=t, min_spikes=2)) for t in ("median", "mean", "first")}
-o = stack.order_units_across_slices(agg_func="median", timing="median", min_spikes=2, min_frac_active=0.5)
+o = stack.order_units_across_slices(agg_func="median", timing="median", min_spikes=2, min_frac_active=0.9)
 S["order"] = {"ids": [ints(x) for x in o[1]], "std": [fls(x) for x in o[2]], "timing": [fls(x) for x in o[3]],
               "frac": [fls(x) for x in o[4]]}
 c, l, avc, avl = stack.unit_to_unit_comparison(metric="ccg", bin_size=2.0, max_lag=20, n_jobs=1)

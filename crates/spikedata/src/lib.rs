@@ -215,10 +215,13 @@ pub(crate) mod pairwise;
 mod population;
 mod raster;
 mod rate;
+mod rate_stack;
 mod rawio_waveforms;
 mod select;
 mod shuffle;
 pub mod signal;
+mod similarity;
+mod spike_stack;
 mod stack;
 mod stats;
 mod stpr;
@@ -246,8 +249,13 @@ pub use npz::{
 pub use pairwise::PairwiseLatencies;
 pub use population::{BurstOptions, Bursts, FracActive};
 pub use raster::{RateUnit, SparseRaster};
+pub use rate_stack::{Aggregate, SlicePairs, UnitGroup, UnitOrder, UnitPairs};
 #[cfg(feature = "phy")]
 pub use rawio_phy::UnitFilter;
+pub use similarity::{CompareFunc, RankOrder, Regression, SliceMetric};
+pub use spike_stack::{
+    BaselineMode, ResponseRegression, ResponsivenessChange, SliceAggregator, SpikeMetric, Timing,
+};
 pub use stack::{RateSliceStack, SpikeSliceStack};
 pub use stats::{RateData, Step};
 pub use stpr::SpikeTrigPopRate;

@@ -137,7 +137,6 @@ pub(crate) struct Pcg64 {
     buffered: Option<u32>,
 }
 
-#[allow(dead_code)]
 impl Pcg64 {
     /// `np.random.default_rng(seed)`'s bit generator.
     pub(crate) fn seeded(seed: u128) -> Self {

@@ -87,6 +87,24 @@ fn sttc_pair(a: &[f64], b: &[f64], delt: f64, length: f64, python_path: bool) ->
     (aa + bb) / 2.0
 }
 
+/// SpikeLab's `get_sttc(tA, tB, delt, length, start_time)` (its numpy path): both trains
+/// shifted by `-start_time`; 0 when one is empty.
+pub(crate) fn get_sttc(
+    a: &[f64],
+    b: &[f64],
+    delt: f64,
+    length: f64,
+    start_time: f64,
+) -> Result<f64> {
+    check_delt(delt)?;
+    if a.is_empty() || b.is_empty() {
+        return Ok(0.0);
+    }
+    let a: Vec<f64> = a.iter().map(|&t| t - start_time).collect();
+    let b: Vec<f64> = b.iter().map(|&t| t - start_time).collect();
+    Ok(sttc_pair(&a, &b, delt, length, true))
+}
+
 fn check_delt(delt: f64) -> Result<()> {
     if !(delt > 0.0) {
         return Err(SpikeDataError::invalid(format!(

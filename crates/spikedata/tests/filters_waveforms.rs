@@ -19,34 +19,6 @@ use spikedata::signal::{Band, butter_filter, butter_sos, sosfiltfilt};
 use spikedata::{
     Attrs, Options, RawSignal, SpikeData, WaveformMetricsOptions, WaveformOptions, WaveformSource,
 };
-use std::sync::OnceLock;
-
-fn more() -> &'static Value {
-    static G: OnceLock<Value> = OnceLock::new();
-    load_json("goldens_more.json", &G)
-}
-
-/// `|a - b| <= tol · scale` (NaN equal to NaN).
-#[track_caller]
-fn near(a: f64, b: f64, scale: f64, tol: f64, what: &str) {
-    assert!(
-        a == b || (a.is_nan() && b.is_nan()) || (a - b).abs() <= tol * scale,
-        "{what}: rust {a:?} != reference {b:?} (diff {:e}, scale {scale:e})",
-        a - b
-    );
-}
-
-#[track_caller]
-fn near_vec(a: &[f64], b: &[f64], tol: f64, what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    let scale = b
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold(0.0f64, |m, v| m.max(v.abs()));
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        near(*x, *y, scale, tol, &format!("{what}[{i}]"));
-    }
-}
 
 fn band(order: u64, btype: &str, wn: &[f64]) -> (usize, Band) {
     let b = match btype {
@@ -108,27 +80,6 @@ fn butterworth_and_sosfiltfilt_match_scipy() {
     assert!(butter_sos(2, Band::Lowpass(1.0)).is_err());
     assert!(butter_sos(2, Band::Bandpass(0.3, 0.2)).is_err());
     assert!(butter_filter(&x, None, None, 1000.0, 2).is_err());
-}
-
-fn bursts() -> SpikeData {
-    let b = &more()["bursts"];
-    let trains = b["trains"].as_array().unwrap().iter().map(fv).collect();
-    let attrs = (0..12)
-        .map(|i| {
-            let mut a = Attrs::new();
-            a.insert("id".into(), (100 + i).into());
-            a
-        })
-        .collect();
-    SpikeData::new(
-        trains,
-        Options {
-            length: Some(f(&b["length"])),
-            unit_attrs: Some(attrs),
-            ..Options::default()
-        },
-    )
-    .unwrap()
 }
 
 #[test]
