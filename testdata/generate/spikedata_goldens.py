@@ -459,6 +459,7 @@ if exp.is_dir():
             p, spike_times_dataset="st", spike_times_index_dataset="sti", spike_times_unit="samples",
             fs_Hz=30000.0, raw_dataset="raw", raw_time_dataset="raw_t", raw_time_unit="ms"),
         "group_ms.h5": lambda p: load_spikedata_from_hdf5(p, group_per_unit="units", group_time_unit="ms"),
+        "group_empty.h5": lambda p: load_spikedata_from_hdf5(p, group_per_unit="units", group_time_unit="ms"),
         "paired_ms.h5": lambda p: load_spikedata_from_hdf5(
             p, idces_dataset="idces", times_dataset="times", times_unit="ms"),
         "raster.h5": lambda p: load_spikedata_from_hdf5(p, raster_dataset="raster", raster_bin_size_ms=2.5),

@@ -1,9 +1,10 @@
 //! Times the operations of `scripts/compare_spikelab.py` on the data that script generates.
 //!
-//! `cargo run --release -p spikedata --example compare_ops -- DIR REPEATS`: reads
+//! `cargo run --release -p spikedata --example compare_ops -- DIR REPEATS [OPS]`: reads
 //! `DIR/big.bin` and `DIR/small.bin` (u64 unit count, then per unit a u64 spike count and the
 //! f64 spike times in ms, then the f64 length; little-endian), runs each operation REPEATS
 //! times and prints one JSON object per line: `{"op": ..., "ms": best time, "check": ...}`.
+//! `OPS` (comma-separated words) keeps only the operations whose name contains one of them.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use spikedata::{
@@ -31,7 +32,19 @@ fn load(path: &Path) -> SpikeData {
     SpikeData::new(trains, Options::length(length)).unwrap()
 }
 
+/// Only the operations whose name contains one of the comma-separated words of the third
+/// argument (all when absent): for profiling one operation.
+fn selected(op: &str) -> bool {
+    match std::env::args().nth(3) {
+        None => true,
+        Some(f) => f.split(',').any(|w| op.contains(w)),
+    }
+}
+
 fn time<T>(op: &str, repeats: usize, mut f: impl FnMut() -> T, check: impl Fn(&T) -> String) {
+    if !selected(op) {
+        return;
+    }
     let mut best = f64::INFINITY;
     let mut last = None;
     for _ in 0..repeats {

@@ -83,7 +83,7 @@
 //! * `nwb` (→ `rawio-nwb`, pure-Rust HDF5): [`SpikeData::from_nwb`] and
 //!   [`SpikeData::from_hdf5`].
 //! * `phy` (→ `rawio-phy`): [`SpikeData::from_kilosort`].
-//! * `hdf5-export` (→ `hdf5-writer`, pure-Rust HDF5 encoder): [`SpikeData::to_hdf5`] and
+//! * `hdf5-export` (the crate's streaming HDF5 writer, `hdf5-core` for checksums): [`SpikeData::to_hdf5`] and
 //!   [`SpikeData::to_nwb`].
 //!
 //! ```no_run
@@ -206,6 +206,8 @@ mod export;
 #[cfg(feature = "hdf5-export")]
 mod export_hdf5;
 mod from_rawio;
+#[cfg(feature = "hdf5-export")]
+mod h5stream;
 mod interval;
 mod loaders;
 mod nprandom;
