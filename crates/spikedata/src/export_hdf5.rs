@@ -3,8 +3,10 @@
 
 use crate::core::SpikeData;
 use crate::error::{Result, SpikeDataError};
-use crate::export::{ExportUnit, Times, check_fs, electrode_numbers};
-use crate::h5stream::{H5Stream, H5Type, write_chunked, write_f64s};
+use crate::export::{
+    ExportUnit, Times, check_fs, electrode_numbers, write_chunked, write_f64s, write_times,
+};
+use crate::h5stream::{H5Stream, H5Type};
 use std::path::Path;
 
 /// One of SpikeLab's four HDF5 layouts, with its dataset names and time unit (the
@@ -85,42 +87,6 @@ fn time_type(unit: ExportUnit) -> H5Type {
     match unit {
         ExportUnit::Samples => H5Type::I64,
         _ => H5Type::F64,
-    }
-}
-
-/// Streams `ms` converted to `unit` (SpikeLab's `times_from_ms`, value by value): seconds
-/// `ms / 1e3`, milliseconds as they are, samples `rint(ms · fs / 1e3)` as `int64` (`k` =
-/// `fs / 1e3`, checked by the caller).
-fn write_times(
-    w: &mut dyn std::io::Write,
-    ms: impl Iterator<Item = f64>,
-    unit: ExportUnit,
-    k: f64,
-) -> std::io::Result<()> {
-    match unit {
-        ExportUnit::Milliseconds => write_f64s(w, ms),
-        ExportUnit::Seconds => write_f64s(w, ms.map(|t| t / 1e3)),
-        ExportUnit::Samples => {
-            let mut bad = None;
-            write_chunked(
-                w,
-                ms.map(|t| {
-                    let s = (t * k).round_ties_even();
-                    if s.is_finite() && s.abs() < 9.2e18 {
-                        (s as i64).to_le_bytes()
-                    } else {
-                        bad.get_or_insert(t);
-                        [0; 8]
-                    }
-                }),
-            )?;
-            match bad {
-                Some(t) => Err(std::io::Error::other(format!(
-                    "time {t} ms is out of range as a sample index"
-                ))),
-                None => Ok(()),
-            }
-        }
     }
 }
 

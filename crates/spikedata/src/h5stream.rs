@@ -6,6 +6,7 @@
 //! memory but the headers.
 
 use crate::error::{Result, SpikeDataError};
+use crate::export::{CHUNK_BYTES, write_chunked, write_f64s};
 use hdf5_core::jenkins_lookup3;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -410,31 +411,4 @@ impl H5Stream {
         self.file.write_all(&sb).map_err(io)?;
         self.file.flush().map_err(io)
     }
-}
-
-/// Size of the pieces [`write_chunked`] writes.
-const CHUNK_BYTES: usize = 1 << 16;
-
-/// Writes 8-byte items through a 64 KiB buffer.
-pub(crate) fn write_chunked(
-    w: &mut dyn Write,
-    items: impl Iterator<Item = [u8; 8]>,
-) -> std::io::Result<()> {
-    const N: usize = CHUNK_BYTES / 8;
-    let mut buf = [0u8; N * 8];
-    let mut k = 0;
-    for it in items {
-        buf[k * 8..k * 8 + 8].copy_from_slice(&it);
-        k += 1;
-        if k == N {
-            w.write_all(&buf)?;
-            k = 0;
-        }
-    }
-    w.write_all(&buf[..k * 8])
-}
-
-/// Writes `f64`s, little-endian.
-pub(crate) fn write_f64s(w: &mut dyn Write, v: impl Iterator<Item = f64>) -> std::io::Result<()> {
-    write_chunked(w, v.map(f64::to_le_bytes))
 }

@@ -44,14 +44,19 @@ fn sttc_na(a: &[f64], b: &[f64], delt: f64) -> usize {
     match b.len() {
         0 => 0,
         1 => a.iter().filter(|&&t| (t - b[0]).abs() <= delt).count(),
-        nb => a
-            .iter()
-            .zip(partition_points(b, a))
-            .filter(|&(&t, p)| {
+        nb => {
+            // the partition point of each spike of `a` in `b`, walked along (both sorted)
+            let mut p = 0;
+            let mut count = 0;
+            for &t in a {
+                while p < nb && b[p] < t {
+                    p += 1;
+                }
                 let i = p.clamp(1, nb - 1);
-                (b[i] - t).abs().min((b[i - 1] - t).abs()) <= delt
-            })
-            .count(),
+                count += usize::from((b[i] - t).abs().min((b[i - 1] - t).abs()) <= delt);
+            }
+            count
+        }
     }
 }
 
@@ -62,6 +67,11 @@ fn sttc_pair(a: &[f64], b: &[f64], delt: f64, length: f64, python_path: bool) ->
     }
     let ta = sttc_ta(a, delt, length, python_path) / length;
     let tb = sttc_ta(b, delt, length, python_path) / length;
+    sttc_with(a, b, ta, tb, delt, python_path)
+}
+
+/// [`sttc_pair`] with the tiled fractions `T_A`, `T_B` given (non-empty trains).
+fn sttc_with(a: &[f64], b: &[f64], ta: f64, tb: f64, delt: f64, python_path: bool) -> f64 {
     let pa = sttc_na(a, b, delt) as f64 / a.len() as f64;
     let pb = sttc_na(b, a, delt) as f64 / b.len() as f64;
     let (d1, d2) = (1.0 - pa * tb, 1.0 - pb * ta);
@@ -184,13 +194,71 @@ impl SpikeData {
         let n = self.n_units();
         let python_path = n <= 2;
         let shifted = self.shifted_trains()?;
+        let length = self.length;
+        // T of each unit once (it does not depend on the pair)
+        let t: Vec<f64> = shifted
+            .iter()
+            .map(|s| sttc_ta(s, delt, length, python_path) / length)
+            .collect();
+        let row = |i: usize| -> Vec<f64> {
+            (i + 1..n)
+                .map(|j| {
+                    let (a, b) = (&shifted[i], &shifted[j]);
+                    if a.is_empty() || b.is_empty() {
+                        0.0
+                    } else {
+                        sttc_with(a, b, t[i], t[j], delt, python_path)
+                    }
+                })
+                .collect()
+        };
+        let work = self.spike_count().saturating_mul(n);
+        let threads = if work >= 1 << 22 {
+            std::thread::available_parallelism().map_or(1, |p| p.get().min(8))
+        } else {
+            1
+        };
+        let rows: Vec<Vec<f64>> = if threads > 1 {
+            // rows handed out one at a time (the first rows are the longest)
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let parts: Vec<Vec<(usize, Vec<f64>)>> = std::thread::scope(|s| {
+                let hs: Vec<_> = (0..threads)
+                    .map(|_| {
+                        s.spawn(|| {
+                            let mut mine = Vec::new();
+                            loop {
+                                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                if i >= n {
+                                    break;
+                                }
+                                mine.push((i, row(i)));
+                            }
+                            mine
+                        })
+                    })
+                    .collect();
+                hs.into_iter()
+                    .map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+            let mut rows = vec![Vec::new(); n];
+            for (i, r) in parts.into_iter().flatten() {
+                rows[i] = r;
+            }
+            rows
+        } else {
+            (0..n).map(row).collect()
+        };
         let mut out = Array2::eye(n);
-        for i in 0..n {
-            for j in i + 1..n {
-                let v = sttc_pair(&shifted[i], &shifted[j], delt, self.length, python_path);
+        for (i, r) in rows.iter().enumerate() {
+            for (k, &v) in r.iter().enumerate() {
+                let j = i + 1 + k;
                 out[[i, j]] = v;
                 out[[j, i]] = v;
             }
+        }
+        if rows.iter().enumerate().any(|(i, r)| r.len() != n - i - 1) {
+            return Err(SpikeDataError::invalid("a worker thread failed"));
         }
         Ok(out)
     }

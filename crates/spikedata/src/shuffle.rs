@@ -118,6 +118,9 @@ impl SpikeData {
     /// `swap_per_spike · spikes` succeeded. Each unit keeps its number of active bins and
     /// each bin its number of active units. Spikes are rebuilt at bin centres
     /// (`from_raster`), with this window, attributes and metadata.
+    ///
+    /// Draws: `np.random.default_rng(seed).integers(n)` twice per attempt, as SpikeLab's
+    /// `swap`; the same seed gives spikelab's shuffle exactly.
     pub fn spike_shuffle(
         &self,
         swap_per_spike: u64,
@@ -169,9 +172,9 @@ impl SpikeData {
     }
 
     /// SpikeLab's `spike_shuffle_stack(n_shuffles, seed, swap_per_spike, bin_size)`:
-    /// `n_shuffles` independent [`SpikeData::spike_shuffle`]s (child seeds drawn from
-    /// `seed`), each spanning the whole window; the slices drop their attributes, the stack
-    /// keeps this data's.
+    /// `n_shuffles` independent [`SpikeData::spike_shuffle`]s (the children of numpy's
+    /// `SeedSequence(seed).spawn(n_shuffles)`, as SpikeLab), each spanning the whole window;
+    /// the slices drop their attributes, the stack keeps this data's.
     pub fn spike_shuffle_stack(
         &self,
         n_shuffles: usize,
@@ -215,7 +218,9 @@ impl SpikeData {
 
     /// SpikeLab's `subset_stack(n_subsets, units_per_subset, seed)`: `n_subsets` random
     /// subsets of `units_per_subset` distinct units (sorted), each a [`SpikeData::subset`]
-    /// keeping its attributes; the stack has no attributes of its own (as SpikeLab).
+    /// keeping its attributes; the stack has no attributes of its own (as SpikeLab). Draws:
+    /// numpy's `default_rng(seed).choice(N, k, replace=False)` per subset (spikelab's units
+    /// for the same seed).
     pub fn subset_stack(
         &self,
         n_subsets: usize,

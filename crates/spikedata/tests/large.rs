@@ -68,3 +68,21 @@ fn block_merge_matches_a_stable_sort() {
     want.sort_by(|a, b| a.1.total_cmp(&b.1));
     assert_eq!(sd.events(), want);
 }
+
+#[test]
+fn parallel_sttc_matches_pairs() {
+    let sd = data();
+    let units: Vec<usize> = (0..40).collect();
+    let sub = sd.subset(&units, false).unwrap();
+    assert!(sub.spike_count() * 40 >= 1 << 22, "takes the threaded path");
+    let m = sub.spike_time_tilings(5.0).unwrap();
+    for (i, j) in [(0, 1), (3, 39), (17, 18), (38, 2)] {
+        // the same kernel on three units (N > 2) gives the same pair value
+        let k = (0..40).find(|&k| k != i && k != j).unwrap();
+        let three = sub.subset(&[i, j, k], true).unwrap();
+        let t = three.spike_time_tilings(5.0).unwrap();
+        assert_eq!(m[[i, j]], t[[0, 1]], "pair {i} {j}");
+        assert_eq!(m[[j, i]], m[[i, j]]);
+    }
+    assert_eq!(m[[5, 5]], 1.0);
+}
