@@ -24,24 +24,13 @@ import pynapple as nap
 import spikelab
 from spikelab.spikedata import SpikeData
 
+from spikedata_common import attempt, fl, fls, ints  # noqa: E402
+
 warnings.simplefilter("ignore")
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "testdata" / "spikedata"
 OUT.mkdir(parents=True, exist_ok=True)
-
-
-def fl(x):
-    x = float(x)
-    return None if np.isnan(x) else x
-
-
-def fls(a):
-    return [fl(v) for v in np.asarray(a, dtype=float).ravel()]
-
-
-def ints(a):
-    return [int(v) for v in np.asarray(a).ravel()]
 
 
 def sparse(m):
@@ -66,13 +55,6 @@ def sd_json(sd):
         "metadata": {k: v for k, v in sd.metadata.items()},
         "raw_time": fls(sd.raw_time),
     }
-
-
-def attempt(f):
-    try:
-        return {"ok": f()}
-    except Exception as e:  # the Rust side must fail too
-        return {"error": f"{type(e).__name__}: {e}"}
 
 
 rng = np.random.default_rng(20240517)

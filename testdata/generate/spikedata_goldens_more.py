@@ -26,23 +26,12 @@ from spikelab.spikedata import curation
 from spikelab.spikedata.utils import (butter_filter, compute_cosine_similarity_with_lag,
                                       compute_cross_correlation_with_lag)
 
+from spikedata_common import attempt, fl, fls, ints  # noqa: E402
+
 warnings.simplefilter("ignore")
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "testdata" / "spikedata"
-
-
-def fl(x):
-    x = float(x)
-    return None if np.isnan(x) else x
-
-
-def fls(a):
-    return [fl(v) for v in np.asarray(a, dtype=float).ravel()]
-
-
-def ints(a):
-    return [int(v) for v in np.asarray(a).ravel()]
 
 
 def arr(a):
@@ -55,13 +44,6 @@ def slices(a, idx):
     a = np.asarray(getattr(a, "stack", a), dtype=float)
     return {"idx": [int(i) % a.shape[2] for i in idx], "shape": list(a.shape),
             "data": [fls(a[:, :, i]) for i in idx]}
-
-
-def attempt(f):
-    try:
-        return {"ok": f()}
-    except Exception as e:  # the Rust side must fail too
-        return {"error": f"{type(e).__name__}: {e}"}
 
 
 rng = np.random.default_rng(1818)

@@ -254,6 +254,7 @@ mod nprandom;
 mod npz;
 mod numeric;
 pub(crate) mod pairwise;
+mod parallel;
 mod population;
 mod raster;
 mod rate;

@@ -212,43 +212,8 @@ impl SpikeData {
                 })
                 .collect()
         };
-        let work = self.spike_count().saturating_mul(n);
-        let threads = if work >= 1 << 22 {
-            std::thread::available_parallelism().map_or(1, |p| p.get().min(8))
-        } else {
-            1
-        };
-        let rows: Vec<Vec<f64>> = if threads > 1 {
-            // rows handed out one at a time (the first rows are the longest)
-            let next = std::sync::atomic::AtomicUsize::new(0);
-            let parts: Vec<Vec<(usize, Vec<f64>)>> = std::thread::scope(|s| {
-                let hs: Vec<_> = (0..threads)
-                    .map(|_| {
-                        s.spawn(|| {
-                            let mut mine = Vec::new();
-                            loop {
-                                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                if i >= n {
-                                    break;
-                                }
-                                mine.push((i, row(i)));
-                            }
-                            mine
-                        })
-                    })
-                    .collect();
-                hs.into_iter()
-                    .map(|h| h.join().unwrap_or_default())
-                    .collect()
-            });
-            let mut rows = vec![Vec::new(); n];
-            for (i, r) in parts.into_iter().flatten() {
-                rows[i] = r;
-            }
-            rows
-        } else {
-            (0..n).map(row).collect()
-        };
+        let threads = crate::parallel::threads_for(self.spike_count().saturating_mul(n), 1 << 22);
+        let rows = crate::parallel::map_indexed(n, threads, row)?;
         let mut out = Array2::eye(n);
         for (i, r) in rows.iter().enumerate() {
             for (k, &v) in r.iter().enumerate() {
@@ -256,9 +221,6 @@ impl SpikeData {
                 out[[i, j]] = v;
                 out[[j, i]] = v;
             }
-        }
-        if rows.iter().enumerate().any(|(i, r)| r.len() != n - i - 1) {
-            return Err(SpikeDataError::invalid("a worker thread failed"));
         }
         Ok(out)
     }

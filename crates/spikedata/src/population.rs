@@ -79,11 +79,7 @@ pub(crate) fn convolve_same_symmetric(a: &[f64], v: &[f64]) -> Vec<f64> {
             *out = a;
         }
     };
-    let threads = if n.saturating_mul(m) > 1 << 24 {
-        std::thread::available_parallelism().map_or(1, |p| p.get().min(8))
-    } else {
-        1
-    };
+    let threads = crate::parallel::threads_for(n.saturating_mul(m), (1 << 24) + 1);
     let per = n.div_ceil(threads).div_ceil(B) * B;
     std::thread::scope(|s| {
         for (t, part) in out.chunks_mut(per.max(B)).enumerate() {

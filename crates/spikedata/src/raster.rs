@@ -236,11 +236,7 @@ impl SpikeData {
         let shift = -self.start_time + time_offset;
         let scale = Scale::of(bin_size);
         let total = self.spike_count();
-        let threads = if total >= PARALLEL_SPIKES {
-            std::thread::available_parallelism().map_or(1, |p| p.get().min(8))
-        } else {
-            1
-        };
+        let threads = crate::parallel::threads_for(total, PARALLEL_SPIKES);
         // each train's entries: its bins, equal neighbours merged (trains are sorted, so
         // bins are non-decreasing within a row)
         let row = |t: &[f64], bins: &mut [usize], counts: &mut [u32]| -> usize {
@@ -378,8 +374,8 @@ impl SpikeData {
         let last = nb.saturating_sub(1);
         let shift = -self.start_time + time_offset;
         let scale = Scale::of(bin_size);
-        let threads = if self.spike_count() >= PARALLEL_SPIKES && nb >= 1024 {
-            std::thread::available_parallelism().map_or(1, |p| p.get().min(8))
+        let threads = if nb >= 1024 {
+            crate::parallel::threads_for(self.spike_count(), PARALLEL_SPIKES)
         } else {
             1
         };

@@ -33,21 +33,7 @@ impl RateData {
     /// SpikeLab's `RateData.subset(units, preserve_order)`: the listed rows (duplicates
     /// removed), ascending unless `preserve_order`; an index `>= N` is an error.
     pub fn subset(&self, units: &[usize], preserve_order: bool) -> Result<RateData> {
-        let n = self.n_units();
-        if let Some(&bad) = units.iter().find(|&&u| u >= n) {
-            return Err(SpikeDataError::invalid(format!(
-                "Unit index {bad} out of range for {n} units."
-            )));
-        }
-        let mut seen = vec![false; n];
-        let mut rows: Vec<usize> = units
-            .iter()
-            .copied()
-            .filter(|&u| !std::mem::replace(&mut seen[u], true))
-            .collect();
-        if !preserve_order {
-            rows.sort_unstable();
-        }
+        let rows = crate::select::select_units(units, self.n_units(), preserve_order)?;
         Ok(self.take(&rows, &self.all_cols()))
     }
 

@@ -386,21 +386,7 @@ impl RateSliceStack {
     /// SpikeLab's `subset(units, preserve_order)`: the listed units (duplicates removed),
     /// ascending unless `preserve_order`.
     pub fn subset(&self, units: &[usize], preserve_order: bool) -> Result<RateSliceStack> {
-        let n = self.n_units();
-        if let Some(&bad) = units.iter().find(|&&x| x >= n) {
-            return Err(SpikeDataError::invalid(format!(
-                "Unit index {bad} out of range for {n} units."
-            )));
-        }
-        let mut seen = vec![false; n];
-        let mut rows: Vec<usize> = units
-            .iter()
-            .copied()
-            .filter(|&x| !std::mem::replace(&mut seen[x], true))
-            .collect();
-        if !preserve_order {
-            rows.sort_unstable();
-        }
+        let rows = crate::select::select_units(units, self.n_units(), preserve_order)?;
         Ok(RateSliceStack {
             rates: self.rates.select(Axis(0), &rows),
             unit_attrs: self

@@ -217,21 +217,7 @@ impl SpikeSliceStack {
     /// SpikeLab's `subset(units, preserve_order)`: these units of every slice (duplicates
     /// removed; ascending unless `preserve_order`).
     pub fn subset(&self, units: &[usize], preserve_order: bool) -> Result<SpikeSliceStack> {
-        let n = self.n_units();
-        if let Some(&bad) = units.iter().find(|&&u| u >= n) {
-            return Err(SpikeDataError::invalid(format!(
-                "Unit index {bad} out of range for {n} units."
-            )));
-        }
-        let mut seen = vec![false; n];
-        let mut kept: Vec<usize> = units
-            .iter()
-            .copied()
-            .filter(|&u| !std::mem::replace(&mut seen[u], true))
-            .collect();
-        if !preserve_order {
-            kept.sort_unstable();
-        }
+        let kept = crate::select::select_units(units, self.n_units(), preserve_order)?;
         Ok(SpikeSliceStack {
             slices: self
                 .slices

@@ -121,45 +121,8 @@ impl SpikeData {
             }
             out
         };
-        let threads = if r.bins.len() >= PARALLEL_SPIKES {
-            std::thread::available_parallelism().map_or(1, |p| p.get().min(8))
-        } else {
-            1
-        };
-        let curves: Vec<Vec<f64>> = if threads > 1 {
-            let next = std::sync::atomic::AtomicUsize::new(0);
-            let mut slots: Vec<Option<Vec<f64>>> = vec![None; n];
-            let parts: Vec<Vec<(usize, Vec<f64>)>> = std::thread::scope(|s| {
-                let handles: Vec<_> = (0..threads)
-                    .map(|_| {
-                        s.spawn(|| {
-                            let mut mine = Vec::new();
-                            loop {
-                                let u = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                if u >= n {
-                                    break;
-                                }
-                                mine.push((u, curve(u)));
-                            }
-                            mine
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_default())
-                    .collect()
-            });
-            for (u, c) in parts.into_iter().flatten() {
-                slots[u] = Some(c);
-            }
-            slots
-                .into_iter()
-                .map(|c| c.ok_or_else(|| SpikeDataError::invalid("a worker thread failed")))
-                .collect::<Result<_>>()?
-        } else {
-            (0..n).map(curve).collect()
-        };
+        let threads = crate::parallel::threads_for(r.bins.len(), PARALLEL_SPIKES);
+        let curves = crate::parallel::map_indexed(n, threads, curve)?;
         let mut stpr = Array2::zeros((n, n_lags));
         for (u, c) in curves.iter().enumerate() {
             let f = sosfiltfilt(&sos, c)?;
