@@ -622,18 +622,17 @@ impl RateSliceStack {
                     })
                     .collect();
                 for i in (0..s).filter(|&i| valid[i]) {
-                    for j in (0..s).filter(|&j| valid[j]) {
+                    for j in (i..s).filter(|&j| valid[j]) {
                         let (zi, zj) = (norms[i] == 0.0, norms[j] == 0.0);
-                        m[[i, j]] = if zi && zj {
+                        let v = if zi && zj {
                             f64::NAN
                         } else if zi || zj {
                             0.0
                         } else {
-                            normed[i]
-                                .iter()
-                                .zip(&normed[j])
-                                .fold(0.0, |a, (x, y)| a + x * y)
+                            crate::similarity::dot(&normed[i], &normed[j])
                         };
+                        m[[i, j]] = v;
+                        m[[j, i]] = v;
                     }
                 }
             } else {

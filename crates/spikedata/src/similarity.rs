@@ -34,8 +34,31 @@ pub enum SliceMetric {
     CrossEntropy,
 }
 
-fn dot(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
-    a.iter().zip(b.iter()).fold(0.0, |s, (x, y)| s + x * y)
+fn dot_view(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
+    match (a.as_slice(), b.as_slice()) {
+        (Some(x), Some(y)) => dot(x, y),
+        _ => a.iter().zip(b.iter()).fold(0.0, |s, (x, y)| s + x * y),
+    }
+}
+
+/// A dot product with 8 running sums (vectorised; BLAS-like order, within a few ulps of a
+/// left-to-right sum).
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; 8];
+    let mut ca = a.chunks_exact(8);
+    let mut cb = b.chunks_exact(8);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
+        s += x * y;
+    }
+    s
 }
 
 fn sum_sq(a: ArrayView1<f64>) -> f64 {
@@ -103,14 +126,14 @@ pub(crate) fn cross_correlation_with_lag(
 
 /// SpikeLab's `_cosine_sim` (NaN when both are zero, 0 when one is).
 fn cosine_sim(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
-    let (na, nb) = (dot(a, a).sqrt(), dot(b, b).sqrt());
+    let (na, nb) = (dot_view(a, a).sqrt(), dot_view(b, b).sqrt());
     if na == 0.0 && nb == 0.0 {
         return f64::NAN;
     }
     if na == 0.0 || nb == 0.0 {
         return 0.0;
     }
-    dot(a, b) / (na * nb)
+    dot_view(a, b) / (na * nb)
 }
 
 /// `compute_cosine_similarity_with_lag(ref, comp, max_lag)`: `(max, lag)`.
@@ -189,7 +212,7 @@ pub(crate) fn slice_similarity(stack: &Array3<f64>, metric: SliceMetric) -> Arra
         })
         .collect();
     let mut sim = Array2::from_elem((s, s), f64::NAN);
-    let d = |a: &[f64], b: &[f64]| a.iter().zip(b).fold(0.0, |acc, (x, y)| acc + x * y);
+    let d = dot;
     match metric {
         SliceMetric::Cosine | SliceMetric::Pearson => {
             let rows: Vec<Vec<f64>> = if metric == SliceMetric::Pearson {

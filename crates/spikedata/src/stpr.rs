@@ -101,18 +101,24 @@ impl SpikeData {
             let loo_mean = (all - totals[u]) / t_bins as f64;
             let range = r.indptr[u]..r.indptr[u + 1];
             let (bins, counts) = (&r.bins[range.clone()], &r.counts[range]);
-            let own = |t: usize| match bins.binary_search(&t) {
-                Ok(k) => f64::from(counts[k]),
-                Err(_) => 0.0,
-            };
             let denom = totals[u] * mu_loo;
             for (o, &tau) in out.iter_mut().zip(&lags) {
                 let mut sum = 0.0;
+                // the unit's own count at b + tau: a pointer walking its bins alongside
+                let mut j = 0;
                 for (&b, &c) in bins.iter().zip(counts) {
                     let Some(t) = b.checked_add_signed(tau as isize).filter(|&t| t < t_bins) else {
                         continue;
                     };
-                    let dev = (pop[t] - own(t)) - loo_mean;
+                    while j < bins.len() && bins[j] < t {
+                        j += 1;
+                    }
+                    let own = if bins.get(j) == Some(&t) {
+                        f64::from(counts[j])
+                    } else {
+                        0.0
+                    };
+                    let dev = (pop[t] - own) - loo_mean;
                     for _ in 0..c {
                         sum += dev;
                     }
