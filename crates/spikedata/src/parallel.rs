@@ -4,11 +4,34 @@
 use crate::error::{Result, SpikeDataError};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The number of threads for `work` elementary steps: the available cores (at most 8) when
-/// `work >= min_work`, else 1.
+/// The number of threads for `work` elementary steps: 1 below `min_work`, else the cores
+/// that are idle (the available cores, at most 8, minus the 1-minute load average where the
+/// system reports one, as OpenMP's dynamic adjustment), at least 1. The environment
+/// variable `SPIKEDATA_THREADS` sets the number instead. Results never depend on it.
 pub(crate) fn threads_for(work: usize, min_work: usize) -> usize {
-    if work >= min_work {
-        std::thread::available_parallelism().map_or(1, |p| p.get().min(8))
+    if work < min_work {
+        return 1;
+    }
+    static FIXED: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
+    let fixed = *FIXED.get_or_init(|| {
+        std::env::var("SPIKEDATA_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&n| n >= 1)
+    });
+    if let Some(n) = fixed {
+        return n;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |p| p.get().min(8));
+    // a busy machine gains nothing from more threads (they wait for each other)
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .filter(|l| l.is_finite() && *l >= 0.0)
+        .unwrap_or(0.0);
+    let idle = cores as f64 - load;
+    if idle >= 2.0 {
+        (idle as usize).min(cores)
     } else {
         1
     }
