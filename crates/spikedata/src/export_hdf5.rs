@@ -192,11 +192,11 @@ impl SpikeData {
                             let span = r.indptr[u]..r.indptr[u + 1];
                             for (&b, &c) in r.bins[span.clone()].iter().zip(&r.counts[span.clone()])
                             {
-                                row[b] = i64::from(c);
+                                row[b as usize] = i64::from(c);
                             }
                             write_chunked(w, row.iter().map(|v| v.to_le_bytes()))?;
                             for &b in &r.bins[span] {
-                                row[b] = 0;
+                                row[b as usize] = 0;
                             }
                         }
                         Ok(())

@@ -157,19 +157,22 @@ pub struct PairwiseLatencies {
 
 /// Cross-correlation of two count rows at lags `-max_lag..=max_lag` (scipy's
 /// `correlate(x, y, "full")[n - 1 + lag] = Σ_l x[l] y[l - lag]`), from sparse rows.
-fn lagged_products(x: (&[usize], &[u32]), y: (&[usize], &[u32]), max_lag: usize) -> Vec<i128> {
+fn lagged_products(x: (&[u32], &[u32]), y: (&[u32], &[u32]), max_lag: usize) -> Vec<i128> {
     let mut c = vec![0i128; 2 * max_lag + 1];
     let (yb, yc) = y;
+    let yb = |k: usize| yb[k] as usize;
+    let ylen = y.0.len();
     let mut lo = 0usize;
     for (&l, &cx) in x.0.iter().zip(x.1) {
+        let l = l as usize;
         // y bins in [l - max_lag, l + max_lag]
-        while lo < yb.len() && yb[lo] + max_lag < l {
+        while lo < ylen && yb(lo) + max_lag < l {
             lo += 1;
         }
         let mut k = lo;
-        while k < yb.len() && yb[k] <= l + max_lag {
+        while k < ylen && yb(k) <= l + max_lag {
             // lag = l - yb[k], index = lag + max_lag
-            let idx = l + max_lag - yb[k];
+            let idx = l + max_lag - yb(k);
             c[idx] += i128::from(cx) * i128::from(yc[k]);
             k += 1;
         }

@@ -380,7 +380,12 @@ impl SpikeData {
     fn active_bins(&self, bin_size: f64) -> Result<(Vec<Vec<usize>>, usize)> {
         let r = self.sparse_raster(bin_size, 0.0)?;
         let rows = (0..r.n_units)
-            .map(|u| r.bins[r.indptr[u]..r.indptr[u + 1]].to_vec())
+            .map(|u| {
+                r.bins[r.indptr[u]..r.indptr[u + 1]]
+                    .iter()
+                    .map(|&b| b as usize)
+                    .collect()
+            })
             .collect();
         Ok((rows, r.n_bins))
     }

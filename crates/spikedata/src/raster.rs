@@ -36,8 +36,9 @@ pub struct SparseRaster {
     pub n_bins: usize,
     /// Row pointers, length `n_units + 1`.
     pub indptr: Vec<usize>,
-    /// Bin index of each stored entry.
-    pub bins: Vec<usize>,
+    /// Bin index of each stored entry (`u32`, as scipy's `int32` CSR indices: a raster has at
+    /// most 2^32 bins).
+    pub bins: Vec<u32>,
     /// Spike count of each stored entry (never 0).
     pub counts: Vec<u32>,
 }
@@ -50,7 +51,7 @@ impl SparseRaster {
             self.bins[r.clone()]
                 .iter()
                 .zip(&self.counts[r])
-                .map(move |(&b, &c)| (u, b, c))
+                .map(move |(&b, &c)| (u, b as usize, c))
         })
     }
 
@@ -60,6 +61,9 @@ impl SparseRaster {
             return 0;
         }
         let r = self.indptr[unit]..self.indptr[unit + 1];
+        let Ok(bin) = u32::try_from(bin) else {
+            return 0;
+        };
         match self.bins[r.clone()].binary_search(&bin) {
             Ok(k) => self.counts[r.start + k],
             Err(_) => 0,
@@ -70,7 +74,7 @@ impl SparseRaster {
     pub fn column_sums(&self) -> Vec<u64> {
         let mut out = vec![0u64; self.n_bins];
         for (&b, &c) in self.bins.iter().zip(&self.counts) {
-            out[b] += u64::from(c);
+            out[b as usize] += u64::from(c);
         }
         out
     }
@@ -229,8 +233,16 @@ impl SpikeData {
     /// bin to go to. SpikeLab clips its bin index to `[0, -1]` and builds an invalid CSR
     /// matrix (column `-1`) that corrupts memory when it is used (`binned` then aborts
     /// the interpreter). Zero bins without spikes is an empty raster, as SpikeLab.
+    ///
+    /// Bin indexes are `u32` (scipy's `int32` CSR indices): more than 2^32 bins (49 days at
+    /// 1 ms) is an error. Large rasters (2^20 spikes and more) are built by the idle cores.
     pub fn sparse_raster(&self, bin_size: f64, time_offset: f64) -> Result<SparseRaster> {
         let nb = self.sparse_raster_bins(bin_size, time_offset)?;
+        if nb as u64 > 1u64 << 32 {
+            return Err(SpikeDataError::invalid(format!(
+                "a sparse raster of {nb} bins exceeds 2^32 bins; use a larger bin_size"
+            )));
+        }
         let n = self.trains.len();
         let last = nb.saturating_sub(1);
         let shift = -self.start_time + time_offset;
@@ -239,7 +251,7 @@ impl SpikeData {
         let threads = crate::parallel::threads_for(total, PARALLEL_SPIKES);
         // each train's entries: its bins, equal neighbours merged (trains are sorted, so
         // bins are non-decreasing within a row)
-        let row = |t: &[f64], bins: &mut [usize], counts: &mut [u32]| -> usize {
+        let row = |t: &[f64], bins: &mut [u32], counts: &mut [u32]| -> usize {
             let mut k = 0;
             let mut prev = usize::MAX;
             for &v in t {
@@ -247,7 +259,8 @@ impl SpikeData {
                 if b == prev {
                     counts[k - 1] = counts[k - 1].saturating_add(1);
                 } else {
-                    bins[k] = b;
+                    // nb <= 2^32 is checked above
+                    bins[k] = b as u32;
                     counts[k] = 1;
                     prev = b;
                     k += 1;
@@ -294,7 +307,7 @@ impl SpikeData {
             }
             let nnz = indptr[n];
             // zeroed (lazily mapped) buffers: the threads fault their own pages in
-            let mut bins = vec![0usize; nnz];
+            let mut bins = vec![0u32; nnz];
             let mut counts = vec![0u32; nnz];
             std::thread::scope(|s| {
                 let (mut rb, mut rc) = (&mut bins[..], &mut counts[..]);
@@ -324,7 +337,7 @@ impl SpikeData {
         }
         let mut indptr = Vec::with_capacity(n + 1);
         indptr.push(0);
-        let mut bins = vec![0usize; total];
+        let mut bins = vec![0u32; total];
         let mut counts = vec![0u32; total];
         let mut off = 0;
         for t in &self.trains {

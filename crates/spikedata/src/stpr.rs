@@ -107,13 +107,16 @@ impl SpikeData {
                 // the unit's own count at b + tau: a pointer walking its bins alongside
                 let mut j = 0;
                 for (&b, &c) in bins.iter().zip(counts) {
-                    let Some(t) = b.checked_add_signed(tau as isize).filter(|&t| t < t_bins) else {
+                    let Some(t) = (b as usize)
+                        .checked_add_signed(tau as isize)
+                        .filter(|&t| t < t_bins)
+                    else {
                         continue;
                     };
-                    while j < bins.len() && bins[j] < t {
+                    while j < bins.len() && (bins[j] as usize) < t {
                         j += 1;
                     }
-                    let own = if bins.get(j) == Some(&t) {
+                    let own = if bins.get(j).map(|&x| x as usize) == Some(t) {
                         f64::from(counts[j])
                     } else {
                         0.0

@@ -47,7 +47,7 @@ fn parallel_rasters_match_references() {
             let span = r.indptr[u]..r.indptr[u + 1];
             let got: Vec<(usize, u32)> = r.bins[span.clone()]
                 .iter()
-                .copied()
+                .map(|&b| b as usize)
                 .zip(r.counts[span].iter().copied())
                 .collect();
             assert_eq!(got, want, "bin {bin} unit {u}");
