@@ -111,7 +111,7 @@ impl SpikeData {
     fn h5_all_times(&self, h: &mut H5Stream, name: &str, unit: ExportUnit, k: f64) -> Result<()> {
         let n = self.spike_count() as u64;
         h.dataset(name, time_type(unit), &[n], |w| {
-            write_times(w, self.trains.iter().flatten().copied(), unit, k)
+            write_times(w, self.trains.iter().map(Vec::as_slice), unit, k)
         })?;
         Ok(())
     }
@@ -171,7 +171,7 @@ impl SpikeData {
                 time_name,
                 time_type(*unit),
                 &[raw.time().len() as u64],
-                |w| write_times(w, raw.time().iter().copied(), *unit, rk),
+                |w| write_times(w, [raw.time()], *unit, rk),
             )?;
         }
         match &opts.style {
@@ -216,7 +216,7 @@ impl SpikeData {
                         &format!("{group}/{i}"),
                         time_type(*unit),
                         &[tr.len() as u64],
-                        |w| write_times(w, tr.iter().copied(), *unit, k),
+                        |w| write_times(w, [tr.as_slice()], *unit, k),
                     )?;
                 }
             }

@@ -13,10 +13,11 @@ impl RateData {
 
     fn take(&self, rows: &[usize], cols: &[usize]) -> RateData {
         RateData {
+            // the columns first: a time window is usually a small part of the rates
             rates: self
                 .rates
-                .select(ndarray::Axis(0), rows)
-                .select(ndarray::Axis(1), cols),
+                .select(ndarray::Axis(1), cols)
+                .select(ndarray::Axis(0), rows),
             times: cols.iter().map(|&c| self.times[c]).collect(),
             unit: self.unit,
             unit_attrs: self

@@ -426,17 +426,58 @@ fn sosfilt_zi(sos: &[Section]) -> Vec<[f64; 2]> {
         .collect()
 }
 
-/// scipy's `sosfilt` kernel (direct form II transposed, in place) from the states `zi`.
-fn sosfilt_in_place(sos: &[Section], x: &mut [f64], mut zi: Vec<[f64; 2]>) {
-    for v in x.iter_mut() {
+/// scipy's `sosfilt` kernel (direct form II transposed, in place) from the states `zi`,
+/// forwards or (`backwards`) from the last sample to the first.
+fn sosfilt_in_place(sos: &[Section], x: &mut [f64], zi: Vec<[f64; 2]>, backwards: bool) {
+    // the common section counts with the coefficients and states in fixed arrays
+    match sos.len() {
+        1 => sosfilt_n::<1>(sos, x, &zi, backwards),
+        2 => sosfilt_n::<2>(sos, x, &zi, backwards),
+        3 => sosfilt_n::<3>(sos, x, &zi, backwards),
+        4 => sosfilt_n::<4>(sos, x, &zi, backwards),
+        5 => sosfilt_n::<5>(sos, x, &zi, backwards),
+        6 => sosfilt_n::<6>(sos, x, &zi, backwards),
+        _ => {
+            let mut zi = zi;
+            let mut step = |v: &mut f64| {
+                let mut cur = *v;
+                for (s, z) in sos.iter().zip(zi.iter_mut()) {
+                    let new = s[0] * cur + z[0];
+                    z[0] = s[1] * cur - s[4] * new + z[1];
+                    z[1] = s[2] * cur - s[5] * new;
+                    cur = new;
+                }
+                *v = cur;
+            };
+            if backwards {
+                x.iter_mut().rev().for_each(&mut step);
+            } else {
+                x.iter_mut().for_each(&mut step);
+            }
+        }
+    }
+}
+
+fn sosfilt_n<const K: usize>(sos: &[Section], x: &mut [f64], zi: &[[f64; 2]], backwards: bool) {
+    let mut c = [[0.0; 6]; K];
+    let mut z = [[0.0; 2]; K];
+    c.copy_from_slice(&sos[..K]);
+    z.copy_from_slice(&zi[..K]);
+    let mut step = |v: &mut f64| {
         let mut cur = *v;
-        for (s, z) in sos.iter().zip(zi.iter_mut()) {
-            let new = s[0] * cur + z[0];
-            z[0] = s[1] * cur - s[4] * new + z[1];
-            z[1] = s[2] * cur - s[5] * new;
+        for k in 0..K {
+            let s = &c[k];
+            let new = s[0] * cur + z[k][0];
+            z[k][0] = s[1] * cur - s[4] * new + z[k][1];
+            z[k][1] = s[2] * cur - s[5] * new;
             cur = new;
         }
         *v = cur;
+    };
+    if backwards {
+        x.iter_mut().rev().for_each(&mut step);
+    } else {
+        x.iter_mut().for_each(&mut step);
     }
 }
 
@@ -468,12 +509,14 @@ pub fn sosfiltfilt(sos: &[Section], x: &[f64]) -> Result<Vec<f64>> {
     let zi = sosfilt_zi(sos);
     let scaled = |v: f64| zi.iter().map(|z| [z[0] * v, z[1] * v]).collect::<Vec<_>>();
     let x0 = ext[0];
-    sosfilt_in_place(sos, &mut ext, scaled(x0));
-    ext.reverse();
-    let y0 = ext[0];
-    sosfilt_in_place(sos, &mut ext, scaled(y0));
-    ext.reverse();
-    Ok(ext[edge..edge + n].to_vec())
+    sosfilt_in_place(sos, &mut ext, scaled(x0), false);
+    // the backward pass runs over the forward output from its end (scipy reverses, filters
+    // and reverses back: the same operations)
+    let y0 = ext[ext.len() - 1];
+    sosfilt_in_place(sos, &mut ext, scaled(y0), true);
+    ext.truncate(edge + n);
+    ext.drain(..edge);
+    Ok(ext)
 }
 
 /// SpikeLab's `butter_filter(data, lowcut, highcut, fs, order)`: a Butterworth low-pass
