@@ -5,8 +5,8 @@ use crate::error::{Result, SpikeDataError};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The number of threads for `work` elementary steps: 1 below `min_work`, else the cores
-/// that are idle (the available cores, at most 8, minus the 1-minute load average where the
-/// system reports one, as OpenMP's dynamic adjustment), at least 1. The environment
+/// that are idle (the available cores, at most 8, minus the 1-minute load average rounded
+/// up, where the system reports one, as OpenMP's dynamic adjustment), at least 1. The environment
 /// variable `SPIKEDATA_THREADS` sets the number instead. Results never depend on it.
 pub(crate) fn threads_for(work: usize, min_work: usize) -> usize {
     if work < min_work {
@@ -29,7 +29,8 @@ pub(crate) fn threads_for(work: usize, min_work: usize) -> usize {
         .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
         .filter(|l| l.is_finite() && *l >= 0.0)
         .unwrap_or(0.0);
-    let idle = cores as f64 - load;
+    // the cores not (fully) busy: 2 of 2 under a load below 1, 1 from 1 on
+    let idle = (cores as f64 - load).ceil();
     if idle >= 2.0 {
         (idle as usize).min(cores)
     } else {
