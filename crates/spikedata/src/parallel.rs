@@ -5,8 +5,8 @@ use crate::error::{Result, SpikeDataError};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The number of threads for `work` elementary steps: 1 below `min_work`, else the cores
-/// that are idle (the available cores, at most 8, minus the 1-minute load average rounded
-/// up, where the system reports one, as OpenMP's dynamic adjustment), at least 1. The environment
+/// that are idle (the available cores, at most 8, less the 1-minute load average where the
+/// system reports one, rounded up, as OpenMP's dynamic adjustment), at least 1. The environment
 /// variable `SPIKEDATA_THREADS` sets the number instead. Results never depend on it.
 pub(crate) fn threads_for(work: usize, min_work: usize) -> usize {
     if work < min_work {
