@@ -392,7 +392,10 @@ impl SpikeData {
         } else {
             1
         };
-        // bins lo.. of `part`: each train starts at its first spike in bin >= lo
+        // bins lo.. of `part`: each train starts at its first spike in bin >= lo. The
+        // counters of a block are u32 (half the cache of u64; a block holds fewer than
+        // 2^32 spikes unless the whole data does, which takes the u64 path).
+        let small = self.spike_count() < u32::MAX as usize;
         let fill = |lo: usize, part: &mut [u64]| {
             const BLOCK: usize = 1 << 15;
             let end = lo + part.len();
@@ -407,25 +410,41 @@ impl SpikeData {
                     }
                 })
                 .collect();
-            let mut block = vec![0u64; BLOCK.min(part.len())];
+            let mut block = vec![0u32; if small { BLOCK.min(part.len()) } else { 0 }];
+            let mut wide = vec![0u64; if small { 0 } else { BLOCK.min(part.len()) }];
             let mut b0 = lo;
             while b0 < end {
                 let b1 = (b0 + BLOCK).min(end);
                 for (t, k) in self.trains.iter().zip(cursor.iter_mut()) {
-                    while let Some(&v) = t.get(*k) {
+                    let run = &t[*k..];
+                    let mut taken = 0;
+                    for &v in run {
                         let b = bin_of(v, shift, scale, last);
                         if b >= b1 {
                             break;
                         }
                         // b >= b0: bins are non-decreasing along a sorted train
-                        if let Some(c) = block.get_mut(b.wrapping_sub(b0)) {
+                        let i = b.wrapping_sub(b0);
+                        if small {
+                            if let Some(c) = block.get_mut(i) {
+                                *c += 1;
+                            }
+                        } else if let Some(c) = wide.get_mut(i) {
                             *c += 1;
                         }
-                        *k += 1;
+                        taken += 1;
                     }
+                    *k += taken;
                 }
-                for (o, c) in part[b0 - lo..b1 - lo].iter_mut().zip(block.iter_mut()) {
-                    *o = std::mem::take(c);
+                let dst = &mut part[b0 - lo..b1 - lo];
+                if small {
+                    for (o, c) in dst.iter_mut().zip(block.iter_mut()) {
+                        *o = u64::from(std::mem::take(c));
+                    }
+                } else {
+                    for (o, c) in dst.iter_mut().zip(wide.iter_mut()) {
+                        *o = std::mem::take(c);
+                    }
                 }
                 b0 = b1;
             }

@@ -254,9 +254,27 @@ impl RateData {
         } else {
             1.0
         };
+        // sorted times (what RateData's checks ensure): each window is a range of columns
+        let sorted = t.is_sorted_by(|a, b| a <= b);
         let parts = windows
             .iter()
-            .map(|&(s, e)| self.subtime(Some(s), Some(e)))
+            .map(|&(s, e)| {
+                let lo = t.partition_point(|&v| v < s);
+                let hi = t.partition_point(|&v| v < e);
+                if sorted && s < e && hi > lo {
+                    Ok(RateData {
+                        rates: self
+                            .rates
+                            .slice_axis(Axis(1), ndarray::Slice::from(lo..hi))
+                            .to_owned(),
+                        times: t[lo..hi].to_vec(),
+                        unit: self.unit,
+                        unit_attrs: None,
+                    })
+                } else {
+                    self.subtime(Some(s), Some(e))
+                }
+            })
             .collect::<Result<Vec<_>>>()?;
         let n_t = parts[0].times.len();
         if parts.iter().any(|p| p.times.len() != n_t) {
