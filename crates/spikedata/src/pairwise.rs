@@ -4,7 +4,7 @@
 
 use crate::core::SpikeData;
 use crate::error::{Result, SpikeDataError};
-use crate::numeric::{np_mean, np_std, np_sum};
+use crate::numeric::{np_mean, np_sum};
 use ndarray::Array2;
 
 /// SpikeLab's `_sttc_ta`: the time within `delt` of a spike of `t` in `[0, tmax]`.
@@ -356,24 +356,50 @@ impl SpikeData {
     /// from [`SpikeData::get_pairwise_latencies`]' in the last bits.
     pub fn get_pairwise_latency_distributions(&self, window_ms: Option<f64>) -> PairwiseLatencies {
         let n = self.n_units();
+        // one row of pairs (i, ·) per work item: (latencies, mean, std) for each j
+        let row = |i: usize| -> Vec<(Vec<f64>, f64, f64)> {
+            let ti = &self.trains[i];
+            let mut sq = Vec::new();
+            self.trains
+                .iter()
+                .enumerate()
+                .map(|(j, tj)| {
+                    if i == j || ti.is_empty() || tj.is_empty() {
+                        return (Vec::new(), 0.0, 0.0);
+                    }
+                    let mut lat = Vec::with_capacity(ti.len());
+                    let mut p = 0;
+                    for &t in ti {
+                        while p < tj.len() && tj[p] < t {
+                            p += 1;
+                        }
+                        let l = nearest(tj, p, t, false);
+                        if window_ms.is_none_or(|w| l.abs() <= w) {
+                            lat.push(l);
+                        }
+                    }
+                    if lat.is_empty() {
+                        return (lat, 0.0, 0.0);
+                    }
+                    // np.mean, np.std (population): pairwise sums
+                    let m = np_mean(&lat);
+                    sq.clear();
+                    sq.extend(lat.iter().map(|&x| (x - m) * (x - m)));
+                    let sd = (np_sum(&sq) / lat.len() as f64).sqrt();
+                    (lat, m, sd)
+                })
+                .collect()
+        };
+        let threads = crate::parallel::threads_for(self.spike_count().saturating_mul(n), 1 << 22);
+        let rows = crate::parallel::map_indexed(n, threads, row)
+            .unwrap_or_else(|_| (0..n).map(row).collect());
         let mut mean = Array2::zeros((n, n));
         let mut std = Array2::zeros((n, n));
         let mut distributions = Array2::from_elem((n, n), Vec::new());
-        for (i, ti) in self.trains.iter().enumerate() {
-            for (j, tj) in self.trains.iter().enumerate() {
-                if i == j || ti.is_empty() || tj.is_empty() {
-                    continue;
-                }
-                let lat: Vec<f64> = ti
-                    .iter()
-                    .zip(partition_points(tj, ti))
-                    .map(|(&t, p)| nearest(tj, p, t, false))
-                    .filter(|l| window_ms.is_none_or(|w| l.abs() <= w))
-                    .collect();
-                if !lat.is_empty() {
-                    mean[[i, j]] = np_mean(&lat);
-                    std[[i, j]] = np_std(&lat);
-                }
+        for (i, r) in rows.into_iter().enumerate() {
+            for (j, (lat, m, sd)) in r.into_iter().enumerate() {
+                mean[[i, j]] = m;
+                std[[i, j]] = sd;
                 distributions[[i, j]] = lat;
             }
         }

@@ -86,3 +86,22 @@ fn parallel_sttc_matches_pairs() {
     }
     assert_eq!(m[[5, 5]], 1.0);
 }
+
+#[test]
+fn parallel_latency_distributions_match_pairs() {
+    let sd = data();
+    let units: Vec<usize> = (0..40).collect();
+    let sub = sd.subset(&units, false).unwrap();
+    let all = sub.get_pairwise_latency_distributions(Some(30.0));
+    for (i, j) in [(0, 1), (39, 3), (12, 13)] {
+        let two = sub.subset(&[i, j], true).unwrap();
+        let d = two.get_pairwise_latency_distributions(Some(30.0));
+        assert_eq!(
+            all.distributions[[i, j]],
+            d.distributions[[0, 1]],
+            "pair {i} {j}"
+        );
+        assert_eq!(all.mean[[i, j]], d.mean[[0, 1]]);
+        assert_eq!(all.std[[j, i]], d.std[[1, 0]]);
+    }
+}
