@@ -215,7 +215,7 @@ impl SpikeData {
                 })
                 .collect()
         };
-        let threads = crate::parallel::threads_for(self.spike_count().saturating_mul(n), 1 << 22);
+        let threads = crate::parallel::threads_for(self.spike_count().saturating_mul(n), 1 << 20);
         let rows = crate::parallel::map_indexed(n, threads, row)?;
         let mut out = Array2::eye(n);
         for (i, r) in rows.iter().enumerate() {
@@ -323,26 +323,45 @@ impl SpikeData {
             .iter()
             .map(|t| t.iter().map(|&v| v - st).collect())
             .collect();
-        for (i, ti) in shifted.iter().enumerate() {
-            for (j, tj) in shifted.iter().enumerate() {
-                if i == j || ti.is_empty() || tj.is_empty() {
-                    continue;
-                }
-                let (mut s, mut sq, mut count) = (0.0, 0.0, 0usize);
-                for (&t, p) in ti.iter().zip(partition_points(tj, ti)) {
-                    let lat = nearest(tj, p, t, false);
-                    if window_ms.is_some_and(|w| lat.abs() > w) {
-                        continue;
+        // one row (i, ·) per work item: numba's kernel, pair by pair
+        let row = |i: usize| -> Vec<(f64, f64)> {
+            let ti = &shifted[i];
+            shifted
+                .iter()
+                .enumerate()
+                .map(|(j, tj)| {
+                    if i == j || ti.is_empty() || tj.is_empty() {
+                        return (0.0, 0.0);
                     }
-                    s += lat;
-                    sq += lat * lat;
-                    count += 1;
-                }
-                if count > 0 {
+                    let (mut s, mut sq, mut count) = (0.0, 0.0, 0usize);
+                    let mut p = 0;
+                    for &t in ti {
+                        while p < tj.len() && tj[p] < t {
+                            p += 1;
+                        }
+                        let lat = nearest(tj, p, t, false);
+                        if window_ms.is_some_and(|w| lat.abs() > w) {
+                            continue;
+                        }
+                        s += lat;
+                        sq += lat * lat;
+                        count += 1;
+                    }
+                    if count == 0 {
+                        return (0.0, 0.0);
+                    }
                     let m = s / count as f64;
-                    mean[[i, j]] = m;
-                    std[[i, j]] = (sq / count as f64 - m * m).max(0.0).sqrt();
-                }
+                    (m, (sq / count as f64 - m * m).max(0.0).sqrt())
+                })
+                .collect()
+        };
+        let threads = crate::parallel::threads_for(self.spike_count().saturating_mul(n), 1 << 20);
+        let rows = crate::parallel::map_indexed(n, threads, row)
+            .unwrap_or_else(|_| (0..n).map(row).collect());
+        for (i, r) in rows.into_iter().enumerate() {
+            for (j, (m, sd)) in r.into_iter().enumerate() {
+                mean[[i, j]] = m;
+                std[[i, j]] = sd;
             }
         }
         (mean, std)
@@ -390,7 +409,7 @@ impl SpikeData {
                 })
                 .collect()
         };
-        let threads = crate::parallel::threads_for(self.spike_count().saturating_mul(n), 1 << 22);
+        let threads = crate::parallel::threads_for(self.spike_count().saturating_mul(n), 1 << 20);
         let rows = crate::parallel::map_indexed(n, threads, row)
             .unwrap_or_else(|_| (0..n).map(row).collect());
         let mut mean = Array2::zeros((n, n));

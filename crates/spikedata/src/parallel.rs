@@ -4,10 +4,10 @@
 use crate::error::{Result, SpikeDataError};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The number of threads for `work` elementary steps: 1 below `min_work`, else the cores
-/// that are idle (the available cores, at most 8, less the 1-minute load average where the
-/// system reports one, rounded up, as OpenMP's dynamic adjustment), at least 1. The environment
-/// variable `SPIKEDATA_THREADS` sets the number instead. Results never depend on it.
+/// The number of threads for `work` elementary steps: 1 below `min_work` or when no core is
+/// idle now (as many other runnable threads as cores in `/proc/stat`'s `procs_running`),
+/// else the available cores (at most 8); all of them where the system reports nothing. The environment variable `SPIKEDATA_THREADS` sets the
+/// number instead. Results never depend on it.
 pub(crate) fn threads_for(work: usize, min_work: usize) -> usize {
     if work < min_work {
         return 1;
@@ -24,17 +24,17 @@ pub(crate) fn threads_for(work: usize, min_work: usize) -> usize {
     }
     let cores = std::thread::available_parallelism().map_or(1, |p| p.get().min(8));
     // a busy machine gains nothing from more threads (they wait for each other)
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
-        .filter(|l| l.is_finite() && *l >= 0.0)
-        .unwrap_or(0.0);
-    // the cores not (fully) busy: 2 of 2 under a load below 1, 1 from 1 on
-    let idle = (cores as f64 - load).ceil();
-    if idle >= 2.0 {
-        (idle as usize).min(cores)
-    } else {
-        1
+    let others = std::fs::read_to_string("/proc/stat").ok().and_then(|s| {
+        s.lines()
+            .find_map(|l| l.strip_prefix("procs_running "))
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .map(|running| running.saturating_sub(1))
+    });
+    // every core as soon as one is idle (the work is handed out piece by piece, so a
+    // core shared with another process takes fewer pieces), else one thread
+    match others {
+        Some(o) if o >= cores => 1,
+        _ => cores,
     }
 }
 
@@ -78,4 +78,37 @@ pub(crate) fn map_indexed<T: Send>(
         .into_iter()
         .map(|v| v.ok_or_else(|| SpikeDataError::invalid("a worker thread failed")))
         .collect()
+}
+
+/// `f(offset, chunk)` for the consecutive `chunk`-sized pieces of `data`, on `threads`
+/// threads that take the pieces one at a time (a thread slowed down by other work takes
+/// fewer). Each piece is computed alone: the results do not depend on the number of threads.
+pub(crate) fn for_each_chunk_mut<T: Send>(
+    data: &mut [T],
+    chunk: usize,
+    threads: usize,
+    f: impl Fn(usize, &mut [T]) + Sync,
+) {
+    let chunk = chunk.max(1);
+    if threads <= 1 || data.len() <= chunk {
+        for (k, c) in data.chunks_mut(chunk).enumerate() {
+            f(k * chunk, c);
+        }
+        return;
+    }
+    let queue = std::sync::Mutex::new(data.chunks_mut(chunk).enumerate());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let next = match queue.lock() {
+                        Ok(mut q) => q.next(),
+                        Err(_) => None,
+                    };
+                    let Some((k, c)) = next else { break };
+                    f(k * chunk, c);
+                }
+            });
+        }
+    });
 }

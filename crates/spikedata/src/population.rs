@@ -93,22 +93,7 @@ fn convolve_padded(padded: Vec<f64>, n: usize, v: &[f64]) -> Vec<f64> {
         }
     };
     let threads = crate::parallel::threads_for(n.saturating_mul(m), (1 << 24) + 1);
-    let per = n.div_ceil(threads).div_ceil(B) * B;
-    std::thread::scope(|s| {
-        for (t, part) in out.chunks_mut(per.max(B)).enumerate() {
-            let fill = &fill;
-            let mut work = move || {
-                for (bi, chunk) in part.chunks_mut(B).enumerate() {
-                    fill(t * per.max(B) + bi * B, chunk);
-                }
-            };
-            if threads > 1 {
-                s.spawn(work);
-            } else {
-                work();
-            }
-        }
-    });
+    crate::parallel::for_each_chunk_mut(&mut out, B, threads, fill);
     out
 }
 

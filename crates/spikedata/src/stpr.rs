@@ -21,8 +21,8 @@ pub struct SpikeTrigPopRate {
     pub lags: Vec<i64>,
 }
 
-/// Units at least this large are split between threads.
-const PARALLEL_SPIKES: usize = 1 << 16;
+/// Spikes × lags from which the units are split between threads.
+const PARALLEL_WORK: usize = 1 << 22;
 
 impl SpikeData {
     /// SpikeLab's `compute_spike_trig_pop_rate(window_ms, cutoff_hz, fs, bin_size,
@@ -130,7 +130,8 @@ impl SpikeData {
             }
             out
         };
-        let threads = crate::parallel::threads_for(r.bins.len(), PARALLEL_SPIKES);
+        let threads =
+            crate::parallel::threads_for(r.bins.len().saturating_mul(n_lags), PARALLEL_WORK);
         let curves = crate::parallel::map_indexed(n, threads, curve)?;
         let mut stpr = Array2::zeros((n, n_lags));
         for (u, c) in curves.iter().enumerate() {
