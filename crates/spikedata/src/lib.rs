@@ -100,10 +100,11 @@
 //!
 //! `scripts/compare_spikelab.py` times the crate against spikelab 0.1.2 / pynapple 0.11.4 on
 //! the same data (10^7 spikes over 1 h, and smaller sets for the pairwise analyses); the
-//! criterion benches (`benches/`) cover the same operations. Large inputs (about 2^20 spikes
-//! and more) use the idle cores: the number of threads follows the 1-minute load average, and
-//! `SPIKEDATA_THREADS` sets it; results never depend on it. The writers (`write_npz`,
-//! `to_hdf5`, `to_kilosort`) stream to the file with bounded memory.
+//! criterion benches (`benches/`) cover the same operations. Large inputs use every core
+//! when one is idle (`/proc/stat`'s runnable count; a single thread on a fully busy
+//! machine), the work handed out piece by piece; `SPIKEDATA_THREADS` sets the number of
+//! threads. Results never depend on it. The writers (`write_npz`, `to_hdf5`, `to_kilosort`)
+//! stream to the file with bounded memory.
 //!
 //! # Loaders and cargo features
 //!

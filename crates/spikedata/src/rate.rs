@@ -5,6 +5,28 @@ use crate::select::py_eq;
 use crate::stats::RateData;
 use serde_json::Value;
 
+/// SpikeLab's `subtime_by_index` bounds: negative indexes count from the end of `n`;
+/// `0 <= start < n` and `start < end <= n` (SpikeLab's messages).
+pub(crate) fn index_range(start_idx: i64, end_idx: i64, n: i64) -> Result<(usize, usize)> {
+    let s = if start_idx < 0 {
+        start_idx + n
+    } else {
+        start_idx
+    };
+    let e = if end_idx < 0 { end_idx + n } else { end_idx };
+    if s < 0 || s >= n {
+        return Err(SpikeDataError::invalid(format!(
+            "start_idx {s} out of range for T={n}"
+        )));
+    }
+    if e <= s || e > n {
+        return Err(SpikeDataError::invalid(format!(
+            "end_idx {e} invalid for T={n}"
+        )));
+    }
+    Ok((s as usize, e as usize))
+}
+
 impl RateData {
     /// Number of units (rows).
     pub fn n_units(&self) -> usize {
@@ -102,21 +124,8 @@ impl RateData {
                  points to slice).",
             ));
         }
-        let s = if start_idx < 0 {
-            start_idx + n
-        } else {
-            start_idx
-        };
-        let e = if end_idx < 0 { end_idx + n } else { end_idx };
-        if s < 0 || s >= n {
-            return Err(SpikeDataError::invalid(format!(
-                "start_idx {s} out of range"
-            )));
-        }
-        if e <= s || e > n {
-            return Err(SpikeDataError::invalid(format!("end_idx {e} invalid")));
-        }
-        let cols: Vec<usize> = (s as usize..e as usize).collect();
+        let (s, e) = index_range(start_idx, end_idx, n)?;
+        let cols: Vec<usize> = (s..e).collect();
         Ok(self.take(&(0..self.n_units()).collect::<Vec<_>>(), &cols))
     }
 }

@@ -430,22 +430,8 @@ impl RateSliceStack {
     /// `start_idx..end_idx` of every slice (negative indexes from the end); windows become
     /// `(start + start_idx·step, start + end_idx·step)`.
     pub fn subtime_by_index(&self, start_idx: i64, end_idx: i64) -> Result<RateSliceStack> {
-        let t = self.rates.len_of(Axis(1)) as i64;
-        let a = if start_idx < 0 {
-            start_idx + t
-        } else {
-            start_idx
-        };
-        let b = if end_idx < 0 { end_idx + t } else { end_idx };
-        if a < 0 || a >= t {
-            return Err(SpikeDataError::invalid(format!(
-                "start_idx {a} out of range for T={t}"
-            )));
-        }
-        if b <= a || b > t {
-            return Err(SpikeDataError::invalid(format!("end_idx {b} invalid")));
-        }
-        let (a, b) = (a as usize, b as usize);
+        let (a, b) =
+            crate::rate::index_range(start_idx, end_idx, self.rates.len_of(Axis(1)) as i64)?;
         Ok(RateSliceStack {
             rates: self
                 .rates

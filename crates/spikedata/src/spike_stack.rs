@@ -249,23 +249,7 @@ impl SpikeSliceStack {
                  subtime_by_index (1 index = 1 ms)."
             )));
         }
-        let t = dur.round_ties_even() as i64;
-        let a = if start_idx < 0 {
-            start_idx + t
-        } else {
-            start_idx
-        };
-        let b = if end_idx < 0 { end_idx + t } else { end_idx };
-        if a < 0 || a >= t {
-            return Err(SpikeDataError::invalid(format!(
-                "start_idx {a} out of range for T={t}"
-            )));
-        }
-        if b <= a || b > t {
-            return Err(SpikeDataError::invalid(format!(
-                "end_idx {b} invalid for T={t}"
-            )));
-        }
+        let (a, b) = crate::rate::index_range(start_idx, end_idx, dur.round_ties_even() as i64)?;
         let (fa, fb) = (a as f64, b as f64);
         let slices = self
             .slices
