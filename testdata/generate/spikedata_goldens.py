@@ -24,24 +24,13 @@ import pynapple as nap
 import spikelab
 from spikelab.spikedata import SpikeData
 
+from spikedata_common import attempt, fl, fls, ints  # noqa: E402
+
 warnings.simplefilter("ignore")
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "testdata" / "spikedata"
 OUT.mkdir(parents=True, exist_ok=True)
-
-
-def fl(x):
-    x = float(x)
-    return None if np.isnan(x) else x
-
-
-def fls(a):
-    return [fl(v) for v in np.asarray(a, dtype=float).ravel()]
-
-
-def ints(a):
-    return [int(v) for v in np.asarray(a).ravel()]
 
 
 def sparse(m):
@@ -66,13 +55,6 @@ def sd_json(sd):
         "metadata": {k: v for k, v in sd.metadata.items()},
         "raw_time": fls(sd.raw_time),
     }
-
-
-def attempt(f):
-    try:
-        return {"ok": f()}
-    except Exception as e:  # the Rust side must fail too
-        return {"error": f"{type(e).__name__}: {e}"}
 
 
 rng = np.random.default_rng(20240517)
@@ -459,6 +441,7 @@ if exp.is_dir():
             p, spike_times_dataset="st", spike_times_index_dataset="sti", spike_times_unit="samples",
             fs_Hz=30000.0, raw_dataset="raw", raw_time_dataset="raw_t", raw_time_unit="ms"),
         "group_ms.h5": lambda p: load_spikedata_from_hdf5(p, group_per_unit="units", group_time_unit="ms"),
+        "group_empty.h5": lambda p: load_spikedata_from_hdf5(p, group_per_unit="units", group_time_unit="ms"),
         "paired_ms.h5": lambda p: load_spikedata_from_hdf5(
             p, idces_dataset="idces", times_dataset="times", times_unit="ms"),
         "raster.h5": lambda p: load_spikedata_from_hdf5(p, raster_dataset="raster", raster_bin_size_ms=2.5),

@@ -1,9 +1,10 @@
 //! Times the operations of `scripts/compare_spikelab.py` on the data that script generates.
 //!
-//! `cargo run --release -p spikedata --example compare_ops -- DIR REPEATS`: reads
+//! `cargo run --release -p spikedata --example compare_ops -- DIR REPEATS [OPS]`: reads
 //! `DIR/big.bin` and `DIR/small.bin` (u64 unit count, then per unit a u64 spike count and the
 //! f64 spike times in ms, then the f64 length; little-endian), runs each operation REPEATS
 //! times and prints one JSON object per line: `{"op": ..., "ms": best time, "check": ...}`.
+//! `OPS` (comma-separated words) keeps only the operations whose name contains one of them.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use spikedata::{
@@ -31,7 +32,19 @@ fn load(path: &Path) -> SpikeData {
     SpikeData::new(trains, Options::length(length)).unwrap()
 }
 
+/// Only the operations whose name contains one of the comma-separated words of the third
+/// argument (all when absent): for profiling one operation.
+fn selected(op: &str) -> bool {
+    match std::env::args().nth(3) {
+        None => true,
+        Some(f) => f.split(',').any(|w| op.contains(w)),
+    }
+}
+
 fn time<T>(op: &str, repeats: usize, mut f: impl FnMut() -> T, check: impl Fn(&T) -> String) {
+    if !selected(op) {
+        return;
+    }
     let mut best = f64::INFINITY;
     let mut last = None;
     for _ in 0..repeats {
@@ -50,6 +63,7 @@ fn main() {
     let repeats: usize = args.get(2).map_or(3, |r| r.parse().unwrap());
     let big = load(&dir.join("big.bin"));
     let small = load(&dir.join("small.bin"));
+    let uniq = load(&dir.join("small_unique.bin"));
     let out = dir.join("rust_out");
     std::fs::create_dir_all(&out).unwrap();
 
@@ -197,5 +211,111 @@ fn main() {
         repeats,
         || small.spike_shuffle(5, Some(1), 1.0).unwrap(),
         |s| s.spike_count().to_string(),
+    );
+
+    time(
+        "compute_spike_trig_pop_rate",
+        repeats,
+        || {
+            uniq.compute_spike_trig_pop_rate(80, 20.0, 1000.0, 1.0, 10)
+                .unwrap()
+        },
+        |r| format!("{:.9}", r.zero_lag[0]),
+    );
+    time(
+        "pairwise latency distributions",
+        repeats,
+        || small.get_pairwise_latency_distributions(Some(50.0)),
+        |r| format!("{:.9} {}", r.mean[[0, 1]], r.distributions[[0, 1]].len()),
+    );
+    let rd_small = small.resampled_isi(&grid, 10.0).unwrap();
+    time(
+        "RateData.frames + s2s unit corr",
+        repeats,
+        || {
+            rd_small
+                .frames(1000.0, 0.0)
+                .unwrap()
+                .get_slice_to_slice_unit_corr_from_stack(
+                    spikedata::CompareFunc::CrossCorrelation,
+                    0.1,
+                    0.3,
+                    0,
+                    None,
+                )
+                .unwrap()
+        },
+        |r| {
+            let v: Vec<f64> = r.av_corr.iter().copied().filter(|x| !x.is_nan()).collect();
+            format!("{:.9}", v.iter().sum::<f64>() / v.len() as f64)
+        },
+    );
+    let frames_5s = small.frames(5000.0, 0.0).unwrap();
+    time(
+        "unit_to_unit_comparison ccg",
+        repeats,
+        || {
+            frames_5s
+                .unit_to_unit_comparison(spikedata::SpikeMetric::Ccg {
+                    bin_size: 1.0,
+                    max_lag: 50.0,
+                })
+                .unwrap()
+        },
+        |r| format!("{:.12}", r.av_corr[0]),
+    );
+    let frames_2s = small.frames(2000.0, 0.0).unwrap();
+    time(
+        "rank_order_correlation 20 shuffles",
+        repeats,
+        || {
+            frames_2s
+                .rank_order_correlation(None, spikedata::Timing::Median, 2, 3, 20, None, Some(1))
+                .unwrap()
+        },
+        |r| format!("{:.9}", r.av_corr),
+    );
+    // the raw signal of the waveform metrics: 4 × (60 s at 20 kHz), f64 little-endian
+    let raw_bytes = std::fs::read(dir.join("raw.f64")).unwrap();
+    let raw_vals: Vec<f64> = raw_bytes
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    let n_samp = raw_vals.len() / 4;
+    let raw = ndarray::Array2::from_shape_vec((4, n_samp), raw_vals).unwrap();
+    time(
+        "butter_filter 1.2M",
+        repeats,
+        || {
+            spikedata::signal::butter_filter(
+                raw.row(0).as_slice().unwrap(),
+                Some(300.0),
+                Some(6000.0),
+                20000.0,
+                3,
+            )
+            .unwrap()
+        },
+        |y| format!("{:.9}", y[1000]),
+    );
+    let five: Vec<usize> = (0..5).collect();
+    let (trains, ..) = small.subset(&five, true).unwrap().into_parts();
+    let wave = SpikeData::new(
+        trains,
+        Options {
+            length: Some(small.length()),
+            raw: Some(spikedata::RawSignal::with_rate_khz(raw.clone(), 20.0)),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    time(
+        "compute_waveform_metrics",
+        repeats,
+        || {
+            wave.waveform_metrics(&spikedata::WaveformMetricsOptions::default())
+                .unwrap()
+        },
+        |m| format!("{:.6}", m.snr[0]),
     );
 }

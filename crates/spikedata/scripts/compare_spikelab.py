@@ -64,6 +64,21 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="spikedata_compare_"))
     write_bin(tmp / "big.bin", big_t, big_l)
     write_bin(tmp / "small.bin", small_t, small_l)
+    # at most one spike per unit and 1 ms bin (spikelab's stPR kernel needs it)
+    uniq_t = [t[np.concatenate(([True], np.diff(np.ceil(t)) > 0))] for t in small_t]
+    write_bin(tmp / "small_unique.bin", uniq_t, small_l)
+    # a raw signal for the waveform metrics: 4 channels at 20 kHz over the 60 s, noise and
+    # the spikes of the first 5 units
+    fs_khz = 20.0
+    n_samp = int(small_l * fs_khz)
+    raw = rng.normal(0, 10.0, size=(4, n_samp))
+    shape = -np.exp(-0.5 * (np.arange(-20, 40) / 3.0) ** 2)
+    for u in range(5):
+        for t in small_t[u]:
+            s = int(round(t * fs_khz))
+            if 20 <= s < n_samp - 40:
+                raw[u % 4, s - 20:s + 40] += 80.0 * shape
+    raw.astype("<f8").tofile(tmp / "raw.f64")
 
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "spikedata", "--example", "compare_ops"],
                    cwd=ROOT, check=True)
@@ -76,6 +91,13 @@ def main():
 
     big = SpikeData(big_t, length=big_l)
     small = SpikeData(small_t, length=small_l)
+    uniq = SpikeData(uniq_t, length=small_l)
+    wave = SpikeData(small_t[:5], length=small_l, raw_data=raw, raw_time=fs_khz)
+    rd_small = small.resampled_isi(np.arange(int(small_l / 5.0)) * 5.0, 10.0)
+    frames_5s = small.frames(5000.0)
+    frames_2s = small.frames(2000.0)
+    from spikelab.spikedata import curation
+    from spikelab.spikedata.utils import butter_filter
     group = nap.TsGroup({i: nap.Ts(t=t / 1e3) for i, t in enumerate(big_t)},
                         time_support=nap.IntervalSet(0.0, big_l / 1e3))
     py_out = tmp / "py_out"
@@ -109,8 +131,27 @@ def main():
         ("sliding_rate 50/10", lambda: small.sliding_rate(50.0, step_size=10.0),
          lambda r: f"{r.inst_Frate_data[0, 100]:.9f}"),
         ("spike_shuffle", lambda: small.spike_shuffle(5, seed=1), lambda s: str(sum(len(t) for t in s.train))),
+        ("compute_spike_trig_pop_rate", lambda: uniq.compute_spike_trig_pop_rate(),
+         lambda r: f"{r[1][0]:.9f}"),
+        ("pairwise latency distributions",
+         lambda: small.get_pairwise_latencies(window_ms=50.0, return_distributions=True),
+         lambda r: f"{r[0].matrix[0, 1]:.9f} {len(r[2][0, 1])}"),
+        ("RateData.frames + s2s unit corr",
+         lambda: rd_small.frames(1000.0).get_slice_to_slice_unit_corr_from_stack(max_lag=0),
+         lambda r: f"{np.nanmean(r[1]):.9f}"),
+        ("unit_to_unit_comparison ccg",
+         lambda: frames_5s.unit_to_unit_comparison(metric="ccg", bin_size=1.0, max_lag=50),
+         lambda r: f"{r[2][0]:.12f}"),
+        ("rank_order_correlation 20 shuffles",
+         lambda: frames_2s.rank_order_correlation(timing="median", min_spikes=2, n_shuffles=20, seed=1),
+         lambda r: f"{r[1]:.9f}"),
+        ("butter_filter 1.2M", lambda: butter_filter(raw[0], 300.0, 6000.0, fs=20000.0, order=3),
+         lambda y: f"{y[1000]:.9f}"),
+        ("compute_waveform_metrics", lambda: curation.compute_waveform_metrics(wave)[1],
+         lambda m: f"{m['snr'][0]:.6f}"),
     ]
-    print(f"big: 1000 units, 10^7 spikes, 1 h; small: 50 units, 5*10^4 spikes, 60 s; best of {R}")
+    print(f"big: 1000 units, 10^7 spikes, 1 h; small: 50 units, 5*10^4 spikes, 60 s; raw: 4 x 1.2 M "
+          f"samples; best of {R}")
     print(f"{'operation':28} {'rawio ms':>10} {'reference ms':>13} {'ratio':>7}  same")
     for name, f, check in ops:
         ms, out = best(f, R)

@@ -115,6 +115,8 @@ pub struct SpikeData {
     pub(crate) unit_attrs: Option<Vec<Attrs>>,
     pub(crate) metadata: Attrs,
     pub(crate) raw: Option<RawSignal>,
+    /// Waveforms attached per unit (see [`SpikeData::set_waveforms`]).
+    pub(crate) waveforms: Option<Vec<crate::waveforms::UnitWaveforms>>,
 }
 
 impl SpikeData {
@@ -212,6 +214,7 @@ impl SpikeData {
             unit_attrs,
             metadata,
             raw,
+            waveforms: None,
         })
     }
 
@@ -481,9 +484,12 @@ impl SpikeData {
 /// the order of `f(time)` (`f` non-decreasing, e.g. ms → s), ties to the lower train index
 /// (what `heapq.merge` and a stable sort of the concatenation give).
 ///
-/// Linear time for finite times: the spikes are distributed, train by train, into about
-/// one bucket per four spikes by a monotone function of time, and each (small) bucket is
-/// then sorted stably. Trains must be sorted; non-finite times fall back to a stable sort.
+/// Linear time for finite times: the time span is cut into about one bucket per four
+/// spikes by a monotone function of time, and the buckets are processed in blocks of at least
+/// 2^14 buckets: each train contributes the run of spikes that falls in the block (a cursor
+/// per train), the block's spikes are distributed into their buckets and each (small) bucket
+/// is sorted stably. The scratch memory is one block (~1.5 MiB), reused, whatever the number
+/// of spikes. Trains must be sorted; non-finite times fall back to a stable sort.
 pub(crate) fn merge_sorted<T: AsRef<[f64]>>(
     trains: &[T],
     f: impl Fn(f64) -> f64,
@@ -519,40 +525,65 @@ pub(crate) fn merge_sorted<T: AsRef<[f64]>>(
         0.0
     };
     let bucket = |x: f64| (((x - lo) * scale) as usize).min(nbuckets - 1);
-    let mut items = vec![(0.0f64, 0usize); total];
-    let mut keys = vec![0usize; total];
-    let mut starts = vec![0usize; nbuckets + 1];
-    let mut k = 0;
-    for t in &trains {
-        for &v in t.iter() {
-            let b = bucket(f(v));
-            keys[k] = b;
-            starts[b + 1] += 1;
-            k += 1;
+    let block = (1usize << 14).max(trains.len());
+    let mut cursor = vec![0usize; trains.len()];
+    let mut items: Vec<(f64, usize)> = Vec::new();
+    let mut keys: Vec<usize> = Vec::new();
+    let mut sorted: Vec<(f64, usize)> = Vec::new();
+    let mut starts = vec![0usize; block.min(nbuckets) + 1];
+    let mut b0 = 0;
+    while b0 < nbuckets {
+        let b1 = (b0 + block).min(nbuckets);
+        items.clear();
+        keys.clear();
+        for (u, (t, k)) in trains.iter().zip(cursor.iter_mut()).enumerate() {
+            while let Some(&v) = t.get(*k) {
+                let x = f(v);
+                let b = bucket(x);
+                if b >= b1 {
+                    break;
+                }
+                items.push((x, u));
+                keys.push(b - b0);
+                *k += 1;
+            }
         }
-    }
-    for b in 0..nbuckets {
-        starts[b + 1] += starts[b];
-    }
-    let mut fill = starts.clone();
-    let mut k = 0;
-    for (u, t) in trains.iter().enumerate() {
-        for &v in t.iter() {
-            let b = keys[k];
-            items[fill[b]] = (f(v), u);
-            fill[b] += 1;
-            k += 1;
+        let nb = b1 - b0;
+        let starts = &mut starts[..nb + 1];
+        starts.fill(0);
+        for &k in &keys {
+            starts[k + 1] += 1;
         }
-    }
-    drop(keys);
-    for b in 0..nbuckets {
-        let s = &mut items[starts[b]..starts[b + 1]];
-        if s.len() > 1 {
+        for b in 0..nb {
+            starts[b + 1] += starts[b];
+        }
+        sorted.clear();
+        sorted.resize(items.len(), (0.0, 0));
+        for (&it, &k) in items.iter().zip(&keys) {
+            sorted[starts[k]] = it;
+            starts[k] += 1;
+        }
+        // starts[b] is now the end of bucket b
+        let mut begin = 0;
+        for &end in starts[..nb].iter() {
+            let s = &mut sorted[begin..end];
             // stable: equal times keep train order
-            s.sort_by(|a, b| a.0.total_cmp(&b.0));
+            if s.len() <= 16 {
+                for i in 1..s.len() {
+                    let mut j = i;
+                    while j > 0 && s[j - 1].0.total_cmp(&s[j].0).is_gt() {
+                        s.swap(j - 1, j);
+                        j -= 1;
+                    }
+                }
+            } else {
+                s.sort_by(|a, b| a.0.total_cmp(&b.0));
+            }
+            for &(v, u) in s.iter() {
+                emit(u, v);
+            }
+            begin = end;
         }
-        for &(v, u) in s.iter() {
-            emit(u, v);
-        }
+        b0 = b1;
     }
 }

@@ -25,32 +25,90 @@ pub(crate) enum Times {
     I64(Vec<i64>),
 }
 
-/// SpikeLab's `times_from_ms(times, unit, fs_Hz)`.
-pub(crate) fn times_from_ms(ms: &[f64], unit: ExportUnit, fs_hz: Option<f64>) -> Result<Times> {
-    Ok(match unit {
-        ExportUnit::Milliseconds => Times::F64(ms.to_vec()),
-        ExportUnit::Seconds => Times::F64(ms.iter().map(|t| t / 1e3).collect()),
-        ExportUnit::Samples => {
-            let fs = check_fs(fs_hz)?;
-            let k = fs / 1e3;
-            Times::I64(
-                ms.iter()
-                    .map(|t| {
+/// Streams the times of `parts` (in order) converted as SpikeLab's `times_from_ms`, value
+/// by value: milliseconds as they are, seconds `ms / 1e3`, samples `rint(ms · k)` as `int64`
+/// (`k` = `fs / 1e3`, checked by the caller); a time out of range as a sample index is an
+/// error after the stream. Each part is converted a 64 KiB piece at a time (a loop the
+/// compiler vectorises).
+pub(crate) fn write_times<'a>(
+    w: &mut dyn std::io::Write,
+    parts: impl IntoIterator<Item = &'a [f64]>,
+    unit: ExportUnit,
+    k: f64,
+) -> std::io::Result<()> {
+    const N: usize = CHUNK_BYTES / 8;
+    let mut buf = vec![0u8; CHUNK_BYTES];
+    let mut bad = None;
+    for part in parts {
+        for piece in part.chunks(N) {
+            let out = &mut buf[..piece.len() * 8];
+            match unit {
+                ExportUnit::Milliseconds => {
+                    for (o, &t) in out.chunks_exact_mut(8).zip(piece) {
+                        o.copy_from_slice(&t.to_le_bytes());
+                    }
+                }
+                ExportUnit::Seconds => {
+                    for (o, &t) in out.chunks_exact_mut(8).zip(piece) {
+                        o.copy_from_slice(&(t / 1e3).to_le_bytes());
+                    }
+                }
+                ExportUnit::Samples => {
+                    for (o, &t) in out.chunks_exact_mut(8).zip(piece) {
                         let s = (t * k).round_ties_even();
-                        if s.is_finite() && s.abs() < 9.2e18 {
-                            Ok(s as i64)
+                        let v = if s.is_finite() && s.abs() < 9.2e18 {
+                            s as i64
                         } else {
-                            Err(SpikeDataError::invalid(format!(
-                                "time {t} ms is out of range as a sample index"
-                            )))
-                        }
-                    })
-                    .collect::<Result<_>>()?,
-            )
+                            bad.get_or_insert(t);
+                            0
+                        };
+                        o.copy_from_slice(&v.to_le_bytes());
+                    }
+                }
+            }
+            w.write_all(out)?;
         }
-    })
+    }
+    match bad {
+        Some(t) => Err(std::io::Error::other(format!(
+            "time {t} ms is out of range as a sample index"
+        ))),
+        None => Ok(()),
+    }
 }
 
+/// Size of the pieces [`write_chunked`] writes.
+pub(crate) const CHUNK_BYTES: usize = 1 << 16;
+
+/// Writes 8-byte items through a 64 KiB buffer.
+pub(crate) fn write_chunked(
+    w: &mut dyn std::io::Write,
+    items: impl Iterator<Item = [u8; 8]>,
+) -> std::io::Result<()> {
+    const N: usize = CHUNK_BYTES / 8;
+    let mut buf = [0u8; N * 8];
+    let mut k = 0;
+    for it in items {
+        buf[k * 8..k * 8 + 8].copy_from_slice(&it);
+        k += 1;
+        if k == N {
+            w.write_all(&buf)?;
+            k = 0;
+        }
+    }
+    w.write_all(&buf[..k * 8])
+}
+
+/// Writes `f64`s, little-endian.
+#[cfg_attr(not(feature = "hdf5-export"), allow(dead_code))]
+pub(crate) fn write_f64s(
+    w: &mut dyn std::io::Write,
+    v: impl Iterator<Item = f64>,
+) -> std::io::Result<()> {
+    write_chunked(w, v.map(f64::to_le_bytes))
+}
+
+#[cfg_attr(not(feature = "hdf5-export"), allow(dead_code))]
 pub(crate) fn check_fs(fs_hz: Option<f64>) -> Result<f64> {
     match fs_hz {
         Some(f) if f.is_finite() && f > 0.0 => Ok(f),
@@ -118,6 +176,26 @@ impl KilosortExport {
     }
 }
 
+/// Writes a 1-D `.npy` of `n` 8-byte elements whose bytes `fill` streams.
+fn stream_npy(
+    path: &Path,
+    descr: &str,
+    n: u64,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<()> {
+    use std::io::Write;
+    let io = |source| SpikeDataError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = crate::npz::create_fresh(path)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+    w.write_all(&rawio_core::npy_header_bytes(descr, &[n]))
+        .map_err(io)?;
+    fill(&mut w).map_err(io)?;
+    w.flush().map_err(io)
+}
+
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).map_err(|source| SpikeDataError::Io {
         path: path.to_path_buf(),
@@ -154,17 +232,32 @@ impl SpikeData {
             Some(c) => c.clone(),
             None => (0..self.n_units() as i64).collect(),
         };
-        let (idces, times) = self.idces_times();
-        let clusters = Times::I64(idces.iter().map(|&u| ids[u]).collect());
-        let times = times_from_ms(&times, opts.time_unit, Some(opts.fs_hz))?;
         std::fs::create_dir_all(folder).map_err(|source| SpikeDataError::Io {
             path: folder.to_path_buf(),
             source,
         })?;
         let tp = folder.join(&opts.spike_times_file);
         let cp = folder.join(&opts.spike_clusters_file);
-        write_file(&tp, &npy_1d(&times))?;
-        write_file(&cp, &npy_1d(&clusters))?;
+        // streamed, in unit order
+        let n = self.spike_count() as u64;
+        let descr = match opts.time_unit {
+            ExportUnit::Samples => "<i8",
+            _ => "<f8",
+        };
+        let k = opts.fs_hz / 1e3;
+        let unit = opts.time_unit;
+        stream_npy(&tp, descr, n, |w| {
+            write_times(w, self.trains.iter().map(Vec::as_slice), unit, k)
+        })?;
+        stream_npy(&cp, "<i8", n, |w| {
+            write_chunked(
+                w,
+                self.trains
+                    .iter()
+                    .zip(&ids)
+                    .flat_map(|(t, id)| std::iter::repeat_n(id.to_le_bytes(), t.len())),
+            )
+        })?;
         let electrodes = self.electrodes().as_deref().and_then(electrode_numbers);
         if let Some(e) = &electrodes {
             write_file(&folder.join("channel_map.npy"), &npy_1d(e))?;

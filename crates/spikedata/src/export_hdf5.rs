@@ -1,10 +1,12 @@
 //! SpikeLab's HDF5 exporters (`to_hdf5` in its four styles, and `to_nwb`'s minimal units
-//! layout), written with the pure-Rust `hdf5-writer` (superblock v2).
+//! layout), streamed to the file by the crate's small HDF5 writer (superblock v2).
 
 use crate::core::SpikeData;
 use crate::error::{Result, SpikeDataError};
-use crate::export::{ExportUnit, Times, electrode_numbers, times_from_ms};
-use hdf5_writer::{AttributeBuilder, DatasetBuilder, Hdf5Builder, Hdf5Writer, WriteOptions};
+use crate::export::{
+    ExportUnit, Times, check_fs, electrode_numbers, write_chunked, write_f64s, write_times,
+};
+use crate::h5stream::{H5Stream, H5Type};
 use std::path::Path;
 
 /// One of SpikeLab's four HDF5 layouts, with its dataset names and time unit (the
@@ -80,57 +82,38 @@ impl Hdf5Export {
     }
 }
 
-fn h5err(path: &Path) -> impl Fn(hdf5_writer::Error) -> SpikeDataError + '_ {
-    move |e| SpikeDataError::invalid(format!("{}: HDF5 writer: {e}", path.display()))
-}
-
-/// A 1-D `float64` / `int64` dataset, its bytes laid out here in one pass (the writer's
-/// typed path converts value by value).
-fn times_dataset(name: &str, t: &Times) -> std::result::Result<DatasetBuilder, hdf5_writer::Error> {
-    let (n, bytes) = match t {
-        Times::F64(v) => (
-            v.len(),
-            v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
-        ),
-        Times::I64(v) => (
-            v.len(),
-            v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
-        ),
-    };
-    let shape = vec![n as u64];
-    Ok(match t {
-        Times::F64(_) => DatasetBuilder::typed::<f64>(name, shape),
-        Times::I64(_) => DatasetBuilder::typed::<i64>(name, shape),
+/// The element type of times exported in `unit`.
+fn time_type(unit: ExportUnit) -> H5Type {
+    match unit {
+        ExportUnit::Samples => H5Type::I64,
+        _ => H5Type::F64,
     }
-    .raw_data(bytes))
 }
 
-/// The spike times of every unit, in unit order.
-fn flat_times(sd: &SpikeData) -> Vec<f64> {
-    sd.trains.iter().flatten().copied().collect()
-}
-
-fn finish(path: &Path, b: Hdf5Builder) -> Result<()> {
-    let plan = b.into_plan().map_err(h5err(path))?;
-    let file = std::fs::File::create(path).map_err(|source| SpikeDataError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut w = Hdf5Writer::new(std::io::BufWriter::new(file), WriteOptions::default())
-        .finish(plan)
-        .map_err(h5err(path))?;
-    std::io::Write::flush(&mut w).map_err(|source| SpikeDataError::Io {
-        path: path.to_path_buf(),
-        source,
+/// `fs / 1e3` for sample units (checked), 1 otherwise.
+fn samples_per_ms(unit: ExportUnit, fs_hz: Option<f64>) -> Result<f64> {
+    Ok(match unit {
+        ExportUnit::Samples => check_fs(fs_hz)? / 1e3,
+        _ => 1.0,
     })
 }
 
 impl SpikeData {
-    fn window_attrs(&self, path: &Path) -> Result<Hdf5Builder> {
-        let e = h5err(path);
-        Ok(Hdf5Builder::new()
-            .attribute(AttributeBuilder::scalar("start_time", self.start_time).map_err(&e)?)
-            .attribute(AttributeBuilder::scalar("length_ms", self.length).map_err(&e)?))
+    /// A new file with SpikeLab's root attributes `start_time` and `length_ms`.
+    fn h5_with_window(&self, path: &Path) -> Result<H5Stream> {
+        let mut h = H5Stream::create(path)?;
+        h.attr(0, "start_time", self.start_time);
+        h.attr(0, "length_ms", self.length);
+        Ok(h)
+    }
+
+    /// Streams the times of every spike, unit after unit, to dataset `name`.
+    fn h5_all_times(&self, h: &mut H5Stream, name: &str, unit: ExportUnit, k: f64) -> Result<()> {
+        let n = self.spike_count() as u64;
+        h.dataset(name, time_type(unit), &[n], |w| {
+            write_times(w, self.trains.iter().map(Vec::as_slice), unit, k)
+        })?;
+        Ok(())
     }
 
     /// SpikeLab's `to_hdf5(filepath, style=...)`: root attributes `start_time` and
@@ -138,83 +121,119 @@ impl SpikeData {
     /// signal (`float64` `channels × samples`, times in the chosen unit). Overwrites the
     /// file. As SpikeLab, attributes and metadata are not written; the crate's
     /// [`SpikeData::from_hdf5`] and spikelab's `load_spikedata_from_hdf5` read the files
-    /// back (the golden script checks the latter).
+    /// back (the golden script checks the latter). The group style writes its (empty) group
+    /// also without units, as SpikeLab.
+    ///
+    /// The data is streamed to the file (HDF5 superblock v2, contiguous datasets): memory
+    /// stays at one raster row or a 64 KiB buffer, whatever the number of spikes.
     pub fn to_hdf5(&self, path: impl AsRef<Path>, opts: &Hdf5Export) -> Result<()> {
         let path = path.as_ref();
-        let e = h5err(path);
-        let mut b = self.window_attrs(path)?;
-        if let (Some((data_name, time_name, unit)), Some(raw)) = (&opts.raw, &self.raw)
-            && !raw.data().is_empty()
+        // check the arguments before creating the file
+        let k = match &opts.style {
+            Hdf5Style::Raster { bin_size_ms, .. } => {
+                if !(*bin_size_ms > 0.0) {
+                    return Err(SpikeDataError::invalid(
+                        "raster_bin_size_ms must be provided and > 0 for raster style",
+                    ));
+                }
+                1.0
+            }
+            Hdf5Style::Ragged { unit, .. }
+            | Hdf5Style::Group { unit, .. }
+            | Hdf5Style::Paired { unit, .. } => samples_per_ms(*unit, opts.fs_hz)?,
+        };
+        let raw_k = match (&opts.raw, &self.raw) {
+            (Some((_, _, unit)), Some(raw)) if !raw.data().is_empty() => {
+                Some(samples_per_ms(*unit, opts.fs_hz)?)
+            }
+            _ => None,
+        };
+        let raster = match &opts.style {
+            Hdf5Style::Raster { bin_size_ms, .. } => {
+                let r = self.sparse_raster(*bin_size_ms, 0.0)?;
+                crate::raster::check_dense(r.n_units, r.n_bins.saturating_mul(2))?;
+                Some(r)
+            }
+            _ => None,
+        };
+        let mut h = self.h5_with_window(path)?;
+        if let (Some((data_name, time_name, unit)), Some(raw), Some(rk)) =
+            (&opts.raw, &self.raw, raw_k)
         {
             let d = raw.data();
-            let flat: Vec<f64> = d.iter().copied().collect();
-            b = b.dataset(
-                DatasetBuilder::typed_data(
-                    data_name.as_str(),
-                    vec![d.nrows() as u64, d.ncols() as u64],
-                    &flat,
-                )
-                .map_err(&e)?,
-            );
-            let t = times_from_ms(raw.time(), *unit, opts.fs_hz)?;
-            b = b.dataset(times_dataset(time_name, &t).map_err(&e)?);
+            h.dataset(
+                data_name,
+                H5Type::F64,
+                &[d.nrows() as u64, d.ncols() as u64],
+                |w| write_f64s(w, d.iter().copied()),
+            )?;
+            h.dataset(
+                time_name,
+                time_type(*unit),
+                &[raw.time().len() as u64],
+                |w| write_times(w, [raw.time()], *unit, rk),
+            )?;
         }
         match &opts.style {
             Hdf5Style::Raster {
                 dataset,
                 bin_size_ms,
             } => {
-                if !(*bin_size_ms > 0.0) {
-                    return Err(SpikeDataError::invalid(
-                        "raster_bin_size_ms must be provided and > 0 for raster style",
-                    ));
-                }
-                let r = self.sparse_raster(*bin_size_ms, 0.0)?;
-                crate::raster::check_dense(r.n_units, r.n_bins.saturating_mul(2))?;
-                let mut dense = vec![0i64; r.n_units * r.n_bins];
-                for (u, bin, c) in r.triplets() {
-                    dense[u * r.n_bins + bin] = i64::from(c);
-                }
-                let ds = DatasetBuilder::typed_data(
-                    dataset.as_str(),
-                    vec![r.n_units as u64, r.n_bins as u64],
-                    &dense,
-                )
-                .map_err(&e)?
-                .attribute(AttributeBuilder::scalar("bin_size_ms", *bin_size_ms).map_err(&e)?)
-                .attribute(
-                    AttributeBuilder::scalar("time_origin_ms", self.start_time).map_err(&e)?,
-                );
-                b = b.dataset(ds);
+                let Some(r) = raster else {
+                    return Err(SpikeDataError::invalid("raster not computed"));
+                };
+                let node = h.dataset(
+                    dataset,
+                    H5Type::I64,
+                    &[r.n_units as u64, r.n_bins as u64],
+                    |w| {
+                        let mut row = vec![0i64; r.n_bins];
+                        for u in 0..r.n_units {
+                            let span = r.indptr[u]..r.indptr[u + 1];
+                            for (&b, &c) in r.bins[span.clone()].iter().zip(&r.counts[span.clone()])
+                            {
+                                row[b as usize] = i64::from(c);
+                            }
+                            write_chunked(w, row.iter().map(|v| v.to_le_bytes()))?;
+                            for &b in &r.bins[span] {
+                                row[b as usize] = 0;
+                            }
+                        }
+                        Ok(())
+                    },
+                )?;
+                h.attr(node, "bin_size_ms", *bin_size_ms);
+                h.attr(node, "time_origin_ms", self.start_time);
             }
             Hdf5Style::Ragged { times, index, unit } => {
-                let flat = flat_times(self);
-                let t = times_from_ms(&flat, *unit, opts.fs_hz)?;
-                let idx = cumulative_ends(self);
-                b = b.dataset(times_dataset(times, &t).map_err(&e)?).dataset(
-                    DatasetBuilder::typed_data(index.as_str(), vec![idx.len() as u64], &idx)
-                        .map_err(&e)?,
-                );
+                self.h5_all_times(&mut h, times, *unit, k)?;
+                h.dataset_i64(index, &[self.n_units() as u64], &cumulative_ends(self))?;
             }
             Hdf5Style::Group { group, unit } => {
+                h.group(group)?;
                 for (i, tr) in self.trains.iter().enumerate() {
-                    let t = times_from_ms(tr, *unit, opts.fs_hz)?;
-                    b = b.dataset(times_dataset(&format!("{group}/{i}"), &t).map_err(&e)?);
+                    h.dataset(
+                        &format!("{group}/{i}"),
+                        time_type(*unit),
+                        &[tr.len() as u64],
+                        |w| write_times(w, [tr.as_slice()], *unit, k),
+                    )?;
                 }
             }
             Hdf5Style::Paired { idces, times, unit } => {
-                let (iv, tv) = self.idces_times();
-                let iv: Vec<i64> = iv.into_iter().map(|i| i as i64).collect();
-                let t = times_from_ms(&tv, *unit, opts.fs_hz)?;
-                b = b
-                    .dataset(
-                        DatasetBuilder::typed_data(idces.as_str(), vec![iv.len() as u64], &iv)
-                            .map_err(&e)?,
+                let n = self.spike_count() as u64;
+                h.dataset(idces, H5Type::I64, &[n], |w| {
+                    write_chunked(
+                        w,
+                        self.trains.iter().enumerate().flat_map(|(u, t)| {
+                            std::iter::repeat_n((u as i64).to_le_bytes(), t.len())
+                        }),
                     )
-                    .dataset(times_dataset(times, &t).map_err(&e)?);
+                })?;
+                self.h5_all_times(&mut h, times, *unit, k)?;
             }
         }
-        finish(path, b)
+        h.finish()
     }
 
     /// SpikeLab's `to_nwb(filepath)`: **not an NWB file** but SpikeLab's minimal
@@ -227,31 +246,24 @@ impl SpikeData {
     /// `neurodata_type`, namespace or specifications: pynwb does not open it.
     pub fn to_nwb(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let e = h5err(path);
-        let mut b = self.window_attrs(path)?;
-        let t: Vec<f64> = self.trains.iter().flatten().map(|v| v / 1e3).collect();
-        let idx = cumulative_ends(self);
+        let mut h = self.h5_with_window(path)?;
         let n = self.n_units();
+        self.h5_all_times(&mut h, "units/spike_times", ExportUnit::Seconds, 1.0)?;
+        h.dataset_i64(
+            "units/spike_times_index",
+            &[n as u64],
+            &cumulative_ends(self),
+        )?;
         let ids: Vec<i64> = (0..n as i64).collect();
-        b = b
-            .dataset(
-                DatasetBuilder::typed_data("units/spike_times", vec![t.len() as u64], &t)
-                    .map_err(&e)?,
-            )
-            .dataset(
-                DatasetBuilder::typed_data("units/spike_times_index", vec![n as u64], &idx)
-                    .map_err(&e)?,
-            )
-            .dataset(DatasetBuilder::typed_data("units/id", vec![n as u64], &ids).map_err(&e)?);
+        h.dataset_i64("units/id", &[n as u64], &ids)?;
         let electrodes = self.electrodes().as_deref().and_then(electrode_numbers);
         if let Some(el) = &electrodes {
+            match el {
+                Times::I64(v) => h.dataset_i64("units/electrodes", &[v.len() as u64], v)?,
+                Times::F64(v) => h.dataset_f64("units/electrodes", &[v.len() as u64], v)?,
+            };
             let eidx: Vec<i64> = (1..=n as i64).collect();
-            b = b
-                .dataset(crate::export_hdf5::times_dataset("units/electrodes", el).map_err(&e)?)
-                .dataset(
-                    DatasetBuilder::typed_data("units/electrodes_index", vec![n as u64], &eidx)
-                        .map_err(&e)?,
-                );
+            h.dataset_i64("units/electrodes_index", &[n as u64], &eidx)?;
         }
         if let Some(loc) = self.unit_locations() {
             let (ids, rows): (Vec<i64>, Vec<usize>) = match &electrodes {
@@ -276,19 +288,13 @@ impl SpikeData {
                 None => ((0..n as i64).collect(), (0..n).collect()),
             };
             let g = "general/extracellular_ephys/electrodes";
-            b = b.dataset(
-                DatasetBuilder::typed_data(format!("{g}/id"), vec![ids.len() as u64], &ids)
-                    .map_err(&e)?,
-            );
+            h.dataset_i64(&format!("{g}/id"), &[ids.len() as u64], &ids)?;
             for (k, axis) in ["x", "y", "z"].into_iter().enumerate().take(loc.ncols()) {
                 let col: Vec<f64> = rows.iter().map(|&r| loc[[r, k]]).collect();
-                b = b.dataset(
-                    DatasetBuilder::typed_data(format!("{g}/{axis}"), vec![col.len() as u64], &col)
-                        .map_err(&e)?,
-                );
+                h.dataset_f64(&format!("{g}/{axis}"), &[col.len() as u64], &col)?;
             }
         }
-        finish(path, b)
+        h.finish()
     }
 }
 

@@ -51,19 +51,41 @@
 //!   [`SpikeData::align_to_events_rate`] (SpikeLab's `kind="rate"`) → [`RateSliceStack`].
 //! * Pairwise analyses: [`SpikeData::spike_time_tilings`] / [`SpikeData::spike_time_tiling`]
 //!   (STTC), [`SpikeData::latencies`], [`SpikeData::latencies_to_index`],
-//!   [`SpikeData::get_pairwise_latencies`], [`SpikeData::get_pairwise_ccg`].
+//!   [`SpikeData::get_pairwise_latencies`] and
+//!   [`SpikeData::get_pairwise_latency_distributions`] (SpikeLab's
+//!   `return_distributions=True`), [`SpikeData::get_pairwise_ccg`].
 //! * Population analyses: [`SpikeData::get_pop_rate`], [`SpikeData::get_bursts`]
 //!   ([`BurstOptions`] → [`Bursts`]), [`SpikeData::burst_sensitivity`],
-//!   [`SpikeData::get_frac_active`], [`SpikeData::get_frac_spikes_in_burst`].
+//!   [`SpikeData::get_frac_active`], [`SpikeData::get_frac_spikes_in_burst`],
+//!   [`SpikeData::compute_spike_trig_pop_rate`] (→ [`SpikeTrigPopRate`]).
 //! * Curation: [`SpikeData::curate_by_min_spikes`], [`SpikeData::curate_by_firing_rate`],
-//!   [`SpikeData::curate_by_isi_violations`] (→ [`Curation`]).
-//! * Randomisation (seeded): [`SpikeData::spike_shuffle`],
+//!   [`SpikeData::curate_by_isi_violations`], [`SpikeData::curate_by_snr`],
+//!   [`SpikeData::curate_by_std_norm`] (→ [`Curation`]).
+//! * Waveforms: [`SpikeData::get_waveform_traces`] (cut from the raw signal, optionally
+//!   band-passed), [`SpikeData::compute_waveform_metrics`] / [`SpikeData::waveform_metrics`]
+//!   (SNR, normalised STD), [`SpikeData::estimate_noise_levels`]; waveforms attached per unit
+//!   ([`SpikeData::set_waveforms`], [`SpikeData::attach_rawio_waveforms`],
+//!   [`SpikeData::from_rawio_with_waveforms`] for a reader's waveforms → [`UnitWaveforms`]).
+//! * Randomisation (seeded, numpy's draws): [`SpikeData::spike_shuffle`],
 //!   [`SpikeData::spike_shuffle_stack`], [`SpikeData::subset_stack`].
 //! * Units and channels: [`SpikeData::unit_locations`], [`SpikeData::electrodes`],
 //!   [`SpikeData::neuron_to_channel_map`], [`SpikeData::channel_raster`],
 //!   [`SpikeData::split_epochs`].
 //! * [`RateData`]: [`RateData::subset`], [`RateData::subset_by`], [`RateData::subtime`],
-//!   [`RateData::subtime_by_index`].
+//!   [`RateData::subtime_by_index`], [`RateData::frames`] / [`RateData::slice_stack`] (→
+//!   [`RateSliceStack`]), [`RateData::get_pairwise_fr_corr`] ([`CompareFunc`]).
+//! * [`RateSliceStack`] ([`RateSliceStack::new`] from a rate array): subset, subtime by
+//!   index, subslice, [`RateSliceStack::to_rate_data`], per-slice peak timing and unit
+//!   ordering ([`UnitOrder`]), slice-to-slice correlations per unit and per time bin, unit
+//!   to unit correlations per slice, similarity ([`SliceMetric`]), rank-order correlation
+//!   ([`RankOrder`], numpy-seeded shuffles).
+//! * [`SpikeSliceStack`] ([`SpikeSliceStack::from_slices`]): subset, subslice, subtime by
+//!   index, absolute rasters, baseline-normalised rasters ([`BaselineMode`]), responsive
+//!   units (per group, and their change), fraction active, per-slice timing ([`Timing`])
+//!   and ordering, STTC / CCG comparisons between units and between slices
+//!   ([`SpikeMetric`]), similarity, rank-order correlation, per-unit response regressions
+//!   ([`ResponseRegression`]: scipy's `linregress`), `apply`.
+//! * [`signal`]: scipy's Butterworth design and zero-phase filtering (`butter_filter`).
 //! * pynapple: [`IntervalSet`], and `.npz` files of `Ts` / `TsGroup` / `IntervalSet`
 //!   ([`read_npz`], [`write_tsgroup`], [`SpikeData::write_npz`], [`SpikeData::read_npz`];
 //!   zip64 above 4 GiB; spikes restricted to the time support on reading, as pynapple).
@@ -74,6 +96,16 @@
 //!   [`SpikeData::from_hdf5`] (feature `hdf5`: SpikeLab's four generic HDF5 layouts),
 //!   [`SpikeData::from_kilosort`] (feature `phy`).
 //!
+//! # Speed
+//!
+//! `scripts/compare_spikelab.py` times the crate against spikelab 0.1.2 / pynapple 0.11.4 on
+//! the same data (10^7 spikes over 1 h, and smaller sets for the pairwise analyses); the
+//! criterion benches (`benches/`) cover the same operations. Large inputs use every core
+//! when one is idle (`/proc/stat`'s runnable count; a single thread on a fully busy
+//! machine), the work handed out piece by piece; `SPIKEDATA_THREADS` sets the number of
+//! threads. Results never depend on it. The writers (`write_npz`, `to_hdf5`, `to_kilosort`)
+//! stream to the file with bounded memory.
+//!
 //! # Loaders and cargo features
 //!
 //! All three features are on by default. `default-features = false` keeps the dependency tree to
@@ -83,7 +115,7 @@
 //! * `hdf5` (→ `rawio-hdf5`, pure-Rust HDF5, no format crate): [`SpikeData::from_hdf5`].
 //! * `nwb` (→ `rawio-nwb`): [`SpikeData::from_nwb`].
 //! * `phy` (→ `rawio-phy`): [`SpikeData::from_kilosort`].
-//! * `hdf5-export` (→ `hdf5-writer`, pure-Rust HDF5 encoder): [`SpikeData::to_hdf5`] and
+//! * `hdf5-export` (the crate's streaming HDF5 writer, `hdf5-core` for checksums): [`SpikeData::to_hdf5`] and
 //!   [`SpikeData::to_nwb`].
 //!
 //! ```no_run
@@ -165,15 +197,31 @@
 //! * spikelab's warnings are kept, word for word, in `metadata["loader_warnings"]`.
 //!
 //! The analyses and exporters reproduce spikelab 0.1.2 with its numba kernels (installed
-//! with pynapple) bit for bit, except where noted; `tests/analyses.rs`, `tests/exporters.rs`
-//! and `tests/edge_cases.rs` pin each point:
+//! with pynapple) bit for bit, except where noted; `tests/analyses.rs`, `tests/exporters.rs`,
+//! `tests/filters_waveforms.rs`, `tests/stacks.rs` and `tests/edge_cases.rs` pin each point:
 //!
 //! * **Within a few ulps:** [`SpikeData::get_pop_rate`] (numpy's `convolve` sums with BLAS
 //!   `ddot`, in a CPU-dependent order) and so the burst amplitudes; the smoothed rates of
 //!   [`SpikeData::resampled_isi`] / [`SpikeData::sliding_rate`] (`exp`).
-//! * **Seeded draws** ([`SpikeData::spike_shuffle`], [`SpikeData::subset_stack`]): numpy's
-//!   PCG64 is not reproduced; the same seed gives the same result here on every platform,
-//!   and SpikeLab's invariants hold (per-unit and per-bin counts; distinct sorted units).
+//! * **Seeded draws** ([`SpikeData::spike_shuffle`], [`SpikeData::spike_shuffle_stack`],
+//!   [`SpikeData::subset_stack`], the rank-order shuffles): numpy's `SeedSequence` /
+//!   `PCG64` and its bounded draws are reproduced, so an integer seed gives spikelab's
+//!   result exactly. Without a seed the generator is seeded from the clock.
+//! * **Filters** ([`signal`], [`SpikeData::compute_spike_trig_pop_rate`], waveforms):
+//!   scipy's Butterworth sections within a few ulps, filtered signals within ~1e-14; the
+//!   waveform metrics within ~1e-12 (the band-passed signal).
+//! * **Rate correlations and similarities** (the stacks, [`RateData::get_pairwise_fr_corr`]):
+//!   within a few ulps (scipy's `correlate` and BLAS dot products sum in another order);
+//!   p-values of the response regressions within 1e-9 (Student t by continued fraction).
+//! * **Spike-triggered population rate with several spikes of a unit in one bin**: each
+//!   spike counts (spikelab's numba kernel reads uninitialised memory there); `cut_outer =
+//!   0` uses every lag (spikelab fails on an empty slice).
+//! * **Waveform SNR of a unit mapped to one channel**: the noise of that channel (spikelab
+//!   uses the noise of raw row 0, the channel's position among the unit's rows); waveforms
+//!   are cut at `round((t - raw_time[0]) · fs)` (spikelab assumes the raw signal starts at
+//!   0, which its own data always does).
+//! * **Subslices** keep each window with its slice (spikelab re-sorts the windows of a
+//!   subslice but not its data, and warns that they are misaligned).
 //! * **`find_peaks` ties** ([`SpikeData::get_bursts`]): peaks of equal height are ranked in
 //!   a stable order (scipy's unstable sort may pick another one of equal height).
 //! * **STTC of a zero-length window** is an error (spikelab: `ZeroDivisionError` from numba
@@ -187,14 +235,16 @@
 //!   to the normalised time support as `nap.load_file` does, so a zero-length window reads
 //!   back with no spikes on both sides (pynapple cannot hold a zero-length support).
 //! * **Exporters:** `to_kilosort` also writes `params.py` (phy needs it) and writes
-//!   `channel_map.npy` only for numeric electrodes; `to_hdf5`'s group style writes no group
-//!   for N = 0 (the pure-Rust writer makes groups from their datasets).
-//! * Not implemented: `compute_spike_trig_pop_rate` (scipy's Butterworth `filtfilt`),
-//!   `curate_by_snr` / `compute_waveform_metrics` / `get_waveform_traces` (waveform
-//!   extraction from the raw signal), `get_pairwise_latencies(return_distributions=True)`,
-//!   `RateData.frames` / `get_pairwise_fr_corr` / `get_manifold`, the slice stacks'
-//!   analysis methods, `curate_by_std_norm`, `curate_by_merge_duplicates`,
-//!   `compare_sorter`, `fit_gplvm`, plotting, and a real NWB 2 writer.
+//!   `channel_map.npy` only for numeric electrodes. An existing output file is replaced
+//!   (removed, then written) rather than truncated: ext4 flushes a truncated file to disk on
+//!   close.
+//! * Not implemented: `get_manifold` (spikelab's PCA is scikit-learn's, randomised SVD with
+//!   an unseeded state on large inputs, and its UMAP is stochastic; scikit-learn is not even
+//!   a spikelab dependency), `decode_slice_labels` (scikit-learn classifiers),
+//!   `curate_by_merge_duplicates`, `compare_sorter`, `fit_gplvm`, plotting, and a real NWB 2
+//!   writer. Attached waveforms are not stored in the unit attributes (SpikeLab keeps them
+//!   as numpy arrays there; JSON would multiply their size), and operations other than
+//!   `subset` / `subtime` drop them.
 #![forbid(unsafe_code)]
 // `!(x > 0.0)` is used on purpose: it rejects NaN along with the out-of-range values.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -206,19 +256,30 @@ mod export;
 #[cfg(feature = "hdf5-export")]
 mod export_hdf5;
 mod from_rawio;
+#[cfg(feature = "hdf5-export")]
+mod h5stream;
 mod interval;
 mod loaders;
+mod nprandom;
 mod npz;
 mod numeric;
-mod pairwise;
+pub(crate) mod pairwise;
+mod parallel;
 mod population;
 mod raster;
 mod rate;
+mod rate_stack;
+mod rawio_waveforms;
 mod select;
 mod shuffle;
+pub mod signal;
+mod similarity;
+mod spike_stack;
 mod stack;
 mod stats;
+mod stpr;
 mod units;
+mod waveforms;
 
 pub use crate::core::{Attrs, Options, RawSignal, SpikeData};
 pub use curation::{Curation, IsiMethod};
@@ -238,9 +299,19 @@ pub use loaders::nwb::NwbOptions;
 pub use npz::{
     NapObject, NpzNotes, Ts, TsGroup, read_npz, write_interval_set, write_ts, write_tsgroup,
 };
+pub use pairwise::PairwiseLatencies;
 pub use population::{BurstOptions, Bursts, FracActive};
 pub use raster::{RateUnit, SparseRaster};
+pub use rate_stack::{Aggregate, SlicePairs, UnitGroup, UnitOrder, UnitPairs};
 #[cfg(feature = "phy")]
 pub use rawio_phy::UnitFilter;
+pub use similarity::{CompareFunc, RankOrder, Regression, SliceMetric};
+pub use spike_stack::{
+    BaselineMode, ResponseRegression, ResponsivenessChange, SliceAggregator, SpikeMetric, Timing,
+};
 pub use stack::{RateSliceStack, SpikeSliceStack};
 pub use stats::{RateData, Step};
+pub use stpr::SpikeTrigPopRate;
+pub use waveforms::{
+    UnitWaveforms, WaveformMetrics, WaveformMetricsOptions, WaveformOptions, WaveformSource,
+};

@@ -13,6 +13,25 @@ use crate::interval::IntervalSet;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+/// Creates `path` for writing, removing an existing file first instead of truncating it
+/// (ext4 flushes a truncated-then-rewritten file to disk when it is closed, which makes an
+/// overwrite several times slower than writing a new file).
+pub(crate) fn create_fresh(path: &Path) -> Result<std::fs::File> {
+    let io = |source| SpikeDataError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    // only a regular file is replaced (a symbolic link is written through, as `open`)
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file()) {
+        match std::fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(e)),
+        }
+    }
+    std::fs::File::create(path).map_err(io)
+}
+
 /// CRC-32 (IEEE) of a zip member, with `crc32fast` (SIMD / slice-by-16).
 fn crc32(data: &[u8]) -> u32 {
     crc32fast::hash(data)
@@ -366,27 +385,72 @@ fn write_zip(path: &Path, members: &[(&str, Vec<u8>)]) -> Result<()> {
 /// [`write_zip`] with the zip64 threshold as an argument (tests lower it to exercise the
 /// zip64 records on small files): a size or offset `>= zip64_at` is written in zip64 form.
 fn write_zip_with(path: &Path, members: &[(&str, Vec<u8>)], zip64_at: u64) -> Result<()> {
-    use std::io::Write;
-    let io = |source| SpikeDataError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let zip64_at = zip64_at.min(ZIP64_LIMIT);
-    let file = std::fs::File::create(path).map_err(io)?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    let mut central = Vec::new();
-    let mut offset: u64 = 0;
+    let mut z = ZipOut::create(path, zip64_at)?;
     for (name, data) in members {
+        z.member(name, data)?;
+    }
+    z.finish()
+}
+
+/// A stored (uncompressed) zip file written member by member; a member can be reserved
+/// (its header written with a placeholder CRC) and filled later at its own offset, so two
+/// large members can be streamed at once.
+pub(crate) struct ZipOut {
+    file: std::fs::File,
+    path: PathBuf,
+    pos: u64,
+    central: Vec<u8>,
+    n: u64,
+    zip64_at: u64,
+}
+
+/// A member reserved by [`ZipOut::reserve`], filled by [`ZipOut::fill`].
+pub(crate) struct Reserved {
+    name: String,
+    header_off: u64,
+    data_off: u64,
+    size: u64,
+    written: u64,
+    crc: crc32fast::Hasher,
+}
+
+impl ZipOut {
+    pub(crate) fn create(path: &Path, zip64_at: u64) -> Result<ZipOut> {
+        Ok(ZipOut {
+            file: create_fresh(path)?,
+            path: path.to_path_buf(),
+            pos: 0,
+            central: Vec::new(),
+            n: 0,
+            zip64_at: zip64_at.min(ZIP64_LIMIT),
+        })
+    }
+
+    fn io(&self, source: std::io::Error) -> SpikeDataError {
+        SpikeDataError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn write_at(&mut self, off: u64, bytes: &[u8]) -> Result<()> {
+        use std::io::{Seek, SeekFrom, Write};
+        self.file
+            .seek(SeekFrom::Start(off))
+            .and_then(|_| self.file.write_all(bytes))
+            .map_err(|e| self.io(e))
+    }
+
+    /// The local header of member `name.npy` of `size` bytes at the current position.
+    fn local_header(&self, name: &str, size: u64, crc: u32) -> Result<Vec<u8>> {
         let fname = format!("{name}.npy");
         let nlen = u16::try_from(fname.len())
             .map_err(|_| SpikeDataError::invalid(format!("npz member name too long: {name}")))?;
-        let crc = crc32(data);
-        let size = data.len() as u64;
-        let big_size = size >= zip64_at;
-        let big_off = offset >= zip64_at;
+        let big_size = size >= self.zip64_at;
+        let big_off = self.pos >= self.zip64_at;
         let version: u16 = if big_size || big_off { 45 } else { 20 };
         let clip = |v: u64, big: bool| if big { u32::MAX } else { v as u32 };
-        // local header: the zip64 extra holds both sizes when the member is large
+        // the zip64 extra holds both sizes when the member is large
         let mut local = Vec::with_capacity(30 + fname.len() + 20);
         local.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
         local.extend_from_slice(&version.to_le_bytes());
@@ -406,10 +470,18 @@ fn write_zip_with(path: &Path, members: &[(&str, Vec<u8>)], zip64_at: u64) -> Re
             local.extend_from_slice(&size.to_le_bytes());
             local.extend_from_slice(&size.to_le_bytes());
         }
-        out.write_all(&local).map_err(io)?;
-        out.write_all(data).map_err(io)?;
-        // central entry: zip64 extra with the fields that overflow, in the order
-        // uncompressed size, compressed size, local header offset
+        Ok(local)
+    }
+
+    /// The central directory entry of a member whose local header is at `offset`.
+    fn central_entry(&mut self, name: &str, size: u64, crc: u32, offset: u64) {
+        let fname = format!("{name}.npy");
+        let big_size = size >= self.zip64_at;
+        let big_off = offset >= self.zip64_at;
+        let version: u16 = if big_size || big_off { 45 } else { 20 };
+        let clip = |v: u64, big: bool| if big { u32::MAX } else { v as u32 };
+        // zip64 extra with the fields that overflow, in the order uncompressed size,
+        // compressed size, local header offset
         let mut extra = Vec::new();
         if big_size {
             extra.extend_from_slice(&size.to_le_bytes());
@@ -419,69 +491,134 @@ fn write_zip_with(path: &Path, members: &[(&str, Vec<u8>)], zip64_at: u64) -> Re
             extra.extend_from_slice(&offset.to_le_bytes());
         }
         let elen = if extra.is_empty() { 0 } else { 4 + extra.len() };
-        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-        central.extend_from_slice(&version.to_le_bytes()); // made by
-        central.extend_from_slice(&version.to_le_bytes()); // needed
-        central.extend_from_slice(&0u16.to_le_bytes());
-        central.extend_from_slice(&0u16.to_le_bytes());
-        central.extend_from_slice(&0u16.to_le_bytes());
-        central.extend_from_slice(&0x21u16.to_le_bytes());
-        central.extend_from_slice(&crc.to_le_bytes());
-        central.extend_from_slice(&clip(size, big_size).to_le_bytes());
-        central.extend_from_slice(&clip(size, big_size).to_le_bytes());
-        central.extend_from_slice(&nlen.to_le_bytes());
-        central.extend_from_slice(&(elen as u16).to_le_bytes());
-        central.extend_from_slice(&0u16.to_le_bytes()); // comment
-        central.extend_from_slice(&0u16.to_le_bytes()); // disk
-        central.extend_from_slice(&0u16.to_le_bytes()); // internal attrs
-        central.extend_from_slice(&(0o644u32 << 16).to_le_bytes()); // external attrs
-        central.extend_from_slice(&clip(offset, big_off).to_le_bytes());
-        central.extend_from_slice(fname.as_bytes());
+        let c = &mut self.central;
+        c.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        c.extend_from_slice(&version.to_le_bytes()); // made by
+        c.extend_from_slice(&version.to_le_bytes()); // needed
+        c.extend_from_slice(&0u16.to_le_bytes());
+        c.extend_from_slice(&0u16.to_le_bytes());
+        c.extend_from_slice(&0u16.to_le_bytes());
+        c.extend_from_slice(&0x21u16.to_le_bytes());
+        c.extend_from_slice(&crc.to_le_bytes());
+        c.extend_from_slice(&clip(size, big_size).to_le_bytes());
+        c.extend_from_slice(&clip(size, big_size).to_le_bytes());
+        c.extend_from_slice(&(fname.len() as u16).to_le_bytes());
+        c.extend_from_slice(&(elen as u16).to_le_bytes());
+        c.extend_from_slice(&0u16.to_le_bytes()); // comment
+        c.extend_from_slice(&0u16.to_le_bytes()); // disk
+        c.extend_from_slice(&0u16.to_le_bytes()); // internal attrs
+        c.extend_from_slice(&(0o644u32 << 16).to_le_bytes()); // external attrs
+        c.extend_from_slice(&clip(offset, big_off).to_le_bytes());
+        c.extend_from_slice(fname.as_bytes());
         if !extra.is_empty() {
-            central.extend_from_slice(&1u16.to_le_bytes());
-            central.extend_from_slice(&(extra.len() as u16).to_le_bytes());
-            central.extend_from_slice(&extra);
+            c.extend_from_slice(&1u16.to_le_bytes());
+            c.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+            c.extend_from_slice(&extra);
         }
-        offset += local.len() as u64 + size;
+        self.n += 1;
     }
-    let cd_off = offset;
-    let cd_size = central.len() as u64;
-    let n = members.len() as u64;
-    out.write_all(&central).map_err(io)?;
-    let big_cd = cd_off >= zip64_at || cd_size >= zip64_at || n >= 0xFFFF;
-    if big_cd {
-        let rec_off = cd_off + cd_size;
-        // zip64 end of central directory record
-        let mut r = Vec::with_capacity(56 + 20);
-        r.extend_from_slice(&0x0606_4b50u32.to_le_bytes());
-        r.extend_from_slice(&44u64.to_le_bytes()); // size of the rest of the record
-        r.extend_from_slice(&45u16.to_le_bytes());
-        r.extend_from_slice(&45u16.to_le_bytes());
-        r.extend_from_slice(&0u32.to_le_bytes());
-        r.extend_from_slice(&0u32.to_le_bytes());
-        r.extend_from_slice(&n.to_le_bytes());
-        r.extend_from_slice(&n.to_le_bytes());
-        r.extend_from_slice(&cd_size.to_le_bytes());
-        r.extend_from_slice(&cd_off.to_le_bytes());
-        // locator
-        r.extend_from_slice(&0x0706_4b50u32.to_le_bytes());
-        r.extend_from_slice(&0u32.to_le_bytes());
-        r.extend_from_slice(&rec_off.to_le_bytes());
-        r.extend_from_slice(&1u32.to_le_bytes());
-        out.write_all(&r).map_err(io)?;
+
+    /// Writes member `name.npy` holding `data`.
+    pub(crate) fn member(&mut self, name: &str, data: &[u8]) -> Result<()> {
+        let crc = crc32(data);
+        let local = self.local_header(name, data.len() as u64, crc)?;
+        let off = self.pos;
+        self.write_at(off, &local)?;
+        self.write_at(off + local.len() as u64, data)?;
+        self.central_entry(name, data.len() as u64, crc, off);
+        self.pos = off + local.len() as u64 + data.len() as u64;
+        Ok(())
     }
-    let mut e = Vec::with_capacity(22);
-    let n16 = if big_cd { 0xFFFF } else { n as u16 };
-    e.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    e.extend_from_slice(&0u16.to_le_bytes());
-    e.extend_from_slice(&0u16.to_le_bytes());
-    e.extend_from_slice(&n16.to_le_bytes());
-    e.extend_from_slice(&n16.to_le_bytes());
-    e.extend_from_slice(&(if big_cd { u32::MAX } else { cd_size as u32 }).to_le_bytes());
-    e.extend_from_slice(&(if big_cd { u32::MAX } else { cd_off as u32 }).to_le_bytes());
-    e.extend_from_slice(&0u16.to_le_bytes());
-    out.write_all(&e).map_err(io)?;
-    out.flush().map_err(io)
+
+    /// Reserves member `name.npy` of exactly `size` bytes, to be written with
+    /// [`ZipOut::fill`] (in order) and closed with [`ZipOut::close`].
+    pub(crate) fn reserve(&mut self, name: &str, size: u64) -> Result<Reserved> {
+        let local = self.local_header(name, size, 0)?;
+        let header_off = self.pos;
+        self.write_at(header_off, &local)?;
+        let data_off = header_off + local.len() as u64;
+        self.pos = data_off + size;
+        Ok(Reserved {
+            name: name.to_owned(),
+            header_off,
+            data_off,
+            size,
+            written: 0,
+            crc: crc32fast::Hasher::new(),
+        })
+    }
+
+    /// Appends `bytes` to a reserved member.
+    pub(crate) fn fill(&mut self, r: &mut Reserved, bytes: &[u8]) -> Result<()> {
+        if r.written + bytes.len() as u64 > r.size {
+            return Err(SpikeDataError::invalid(format!(
+                "{}: npz member {} overflows its {} bytes",
+                self.path.display(),
+                r.name,
+                r.size
+            )));
+        }
+        r.crc.update(bytes);
+        self.write_at(r.data_off + r.written, bytes)?;
+        r.written += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Completes a reserved member: patches its CRC and lists it.
+    pub(crate) fn close(&mut self, r: Reserved) -> Result<()> {
+        if r.written != r.size {
+            return Err(SpikeDataError::invalid(format!(
+                "{}: npz member {} has {} of its {} bytes",
+                self.path.display(),
+                r.name,
+                r.written,
+                r.size
+            )));
+        }
+        let crc = r.crc.finalize();
+        self.write_at(r.header_off + 14, &crc.to_le_bytes())?;
+        self.central_entry(&r.name, r.size, crc, r.header_off);
+        Ok(())
+    }
+
+    /// Writes the central directory and the end records.
+    pub(crate) fn finish(mut self) -> Result<()> {
+        let cd_off = self.pos;
+        let cd_size = self.central.len() as u64;
+        let n = self.n;
+        let zip64_at = self.zip64_at;
+        let mut tail = std::mem::take(&mut self.central);
+        let big_cd = cd_off >= zip64_at || cd_size >= zip64_at || n >= 0xFFFF;
+        if big_cd {
+            let rec_off = cd_off + cd_size;
+            // zip64 end of central directory record
+            tail.extend_from_slice(&0x0606_4b50u32.to_le_bytes());
+            tail.extend_from_slice(&44u64.to_le_bytes()); // size of the rest of the record
+            tail.extend_from_slice(&45u16.to_le_bytes());
+            tail.extend_from_slice(&45u16.to_le_bytes());
+            tail.extend_from_slice(&0u32.to_le_bytes());
+            tail.extend_from_slice(&0u32.to_le_bytes());
+            tail.extend_from_slice(&n.to_le_bytes());
+            tail.extend_from_slice(&n.to_le_bytes());
+            tail.extend_from_slice(&cd_size.to_le_bytes());
+            tail.extend_from_slice(&cd_off.to_le_bytes());
+            // locator
+            tail.extend_from_slice(&0x0706_4b50u32.to_le_bytes());
+            tail.extend_from_slice(&0u32.to_le_bytes());
+            tail.extend_from_slice(&rec_off.to_le_bytes());
+            tail.extend_from_slice(&1u32.to_le_bytes());
+        }
+        let n16 = if big_cd { 0xFFFF } else { n as u16 };
+        tail.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+        tail.extend_from_slice(&0u16.to_le_bytes());
+        tail.extend_from_slice(&0u16.to_le_bytes());
+        tail.extend_from_slice(&n16.to_le_bytes());
+        tail.extend_from_slice(&n16.to_le_bytes());
+        tail.extend_from_slice(&(if big_cd { u32::MAX } else { cd_size as u32 }).to_le_bytes());
+        tail.extend_from_slice(&(if big_cd { u32::MAX } else { cd_off as u32 }).to_le_bytes());
+        tail.extend_from_slice(&0u16.to_le_bytes());
+        self.write_at(cd_off, &tail)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -740,6 +877,11 @@ fn write_tsgroup_support(
 
 /// The members of a `TsGroup` file: `trains[k]` (sorted) of key `keys[k]`, each time
 /// divided by `div` (1000 for ms → s; 1 leaves them as they are).
+///
+/// `t` and `index` are streamed: their headers are written first, then the k-way merge of
+/// the trains fills both through 256 KiB buffers (CRC-32 updated as they go), and the CRCs are
+/// patched in at the end. Memory stays at the buffers and the merge's block, whatever the
+/// number of spikes.
 fn write_group_members<T: AsRef<[f64]>>(
     path: &Path,
     keys: &[i64],
@@ -749,31 +891,46 @@ fn write_group_members<T: AsRef<[f64]>>(
     end: &[f64],
     zip64_at: u64,
 ) -> Result<()> {
+    const BUF: usize = 1 << 18;
     let total: usize = trains.iter().map(|t| t.as_ref().len()).sum();
-    let mut t = rawio_core::npy_header_bytes("<f8", &[total as u64]);
-    let mut index = rawio_core::npy_header_bytes("<i8", &[total as u64]);
-    t.reserve(total.saturating_mul(8));
-    index.reserve(total.saturating_mul(8));
+    let t_head = rawio_core::npy_header_bytes("<f8", &[total as u64]);
+    let i_head = rawio_core::npy_header_bytes("<i8", &[total as u64]);
+    let body = (total as u64).saturating_mul(8);
+    let mut z = ZipOut::create(path, zip64_at)?;
+    z.member("type", &npy_str("TsGroup"))?;
+    let mut rt = z.reserve("t", t_head.len() as u64 + body)?;
+    let mut ri = z.reserve("index", i_head.len() as u64 + body)?;
+    z.fill(&mut rt, &t_head)?;
+    z.fill(&mut ri, &i_head)?;
+    let mut tb: Vec<u8> = Vec::with_capacity(BUF);
+    let mut ib: Vec<u8> = Vec::with_capacity(BUF);
+    let mut failed: Option<SpikeDataError> = None;
     crate::core::merge_sorted(
         trains,
         |v| v / div,
         |u, v| {
-            t.extend_from_slice(&v.to_le_bytes());
-            index.extend_from_slice(&keys.get(u).copied().unwrap_or(0).to_le_bytes());
+            tb.extend_from_slice(&v.to_le_bytes());
+            ib.extend_from_slice(&keys.get(u).copied().unwrap_or(0).to_le_bytes());
+            if tb.len() >= BUF && failed.is_none() {
+                if let Err(e) = z.fill(&mut rt, &tb).and_then(|_| z.fill(&mut ri, &ib)) {
+                    failed = Some(e);
+                }
+                tb.clear();
+                ib.clear();
+            }
         },
     );
-    write_zip_with(
-        path,
-        &[
-            ("type", npy_str("TsGroup")),
-            ("t", t),
-            ("index", index),
-            ("keys", npy_i64(keys)),
-            ("start", npy_f64(start)),
-            ("end", npy_f64(end)),
-        ],
-        zip64_at,
-    )
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    z.fill(&mut rt, &tb)?;
+    z.fill(&mut ri, &ib)?;
+    z.close(rt)?;
+    z.close(ri)?;
+    z.member("keys", &npy_i64(keys))?;
+    z.member("start", &npy_f64(start))?;
+    z.member("end", &npy_f64(end))?;
+    z.finish()
 }
 
 /// Writes a `Ts` as pynapple's `Ts.save` (`t`, `start`, `end`, `type`).

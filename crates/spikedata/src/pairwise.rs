@@ -4,7 +4,7 @@
 
 use crate::core::SpikeData;
 use crate::error::{Result, SpikeDataError};
-use crate::numeric::np_sum;
+use crate::numeric::{np_mean, np_sum};
 use ndarray::Array2;
 
 /// SpikeLab's `_sttc_ta`: the time within `delt` of a spike of `t` in `[0, tmax]`.
@@ -44,14 +44,19 @@ fn sttc_na(a: &[f64], b: &[f64], delt: f64) -> usize {
     match b.len() {
         0 => 0,
         1 => a.iter().filter(|&&t| (t - b[0]).abs() <= delt).count(),
-        nb => a
-            .iter()
-            .zip(partition_points(b, a))
-            .filter(|&(&t, p)| {
+        nb => {
+            // the partition point of each spike of `a` in `b`, walked along (both sorted)
+            let mut p = 0;
+            let mut count = 0;
+            for &t in a {
+                while p < nb && b[p] < t {
+                    p += 1;
+                }
                 let i = p.clamp(1, nb - 1);
-                (b[i] - t).abs().min((b[i - 1] - t).abs()) <= delt
-            })
-            .count(),
+                count += usize::from((b[i] - t).abs().min((b[i - 1] - t).abs()) <= delt);
+            }
+            count
+        }
     }
 }
 
@@ -62,6 +67,11 @@ fn sttc_pair(a: &[f64], b: &[f64], delt: f64, length: f64, python_path: bool) ->
     }
     let ta = sttc_ta(a, delt, length, python_path) / length;
     let tb = sttc_ta(b, delt, length, python_path) / length;
+    sttc_with(a, b, ta, tb, delt, python_path)
+}
+
+/// [`sttc_pair`] with the tiled fractions `T_A`, `T_B` given (non-empty trains).
+fn sttc_with(a: &[f64], b: &[f64], ta: f64, tb: f64, delt: f64, python_path: bool) -> f64 {
     let pa = sttc_na(a, b, delt) as f64 / a.len() as f64;
     let pb = sttc_na(b, a, delt) as f64 / b.len() as f64;
     let (d1, d2) = (1.0 - pa * tb, 1.0 - pb * ta);
@@ -85,6 +95,24 @@ fn sttc_pair(a: &[f64], b: &[f64], delt: f64, length: f64, python_path: bool) ->
         )
     };
     (aa + bb) / 2.0
+}
+
+/// SpikeLab's `get_sttc(tA, tB, delt, length, start_time)` (its numpy path): both trains
+/// shifted by `-start_time`; 0 when one is empty.
+pub(crate) fn get_sttc(
+    a: &[f64],
+    b: &[f64],
+    delt: f64,
+    length: f64,
+    start_time: f64,
+) -> Result<f64> {
+    check_delt(delt)?;
+    if a.is_empty() || b.is_empty() {
+        return Ok(0.0);
+    }
+    let a: Vec<f64> = a.iter().map(|&t| t - start_time).collect();
+    let b: Vec<f64> = b.iter().map(|&t| t - start_time).collect();
+    Ok(sttc_pair(&a, &b, delt, length, true))
 }
 
 fn check_delt(delt: f64) -> Result<()> {
@@ -115,21 +143,36 @@ fn nearest(train: &[f64], p: usize, t: f64, ties_left: bool) -> f64 {
     if take_right { right } else { left }
 }
 
+/// [`SpikeData::get_pairwise_latency_distributions`]'s result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairwiseLatencies {
+    /// Mean latency from unit `i` to unit `j` (ms), `N × N`, 0 without latencies.
+    pub mean: Array2<f64>,
+    /// Their standard deviation (`np.std`), 0 without latencies.
+    pub std: Array2<f64>,
+    /// Every latency from each spike of `i` to the nearest spike of `j` (ms), in the order
+    /// of `i`'s spikes; empty on the diagonal.
+    pub distributions: Array2<Vec<f64>>,
+}
+
 /// Cross-correlation of two count rows at lags `-max_lag..=max_lag` (scipy's
 /// `correlate(x, y, "full")[n - 1 + lag] = Σ_l x[l] y[l - lag]`), from sparse rows.
-fn lagged_products(x: (&[usize], &[u32]), y: (&[usize], &[u32]), max_lag: usize) -> Vec<i128> {
+fn lagged_products(x: (&[u32], &[u32]), y: (&[u32], &[u32]), max_lag: usize) -> Vec<i128> {
     let mut c = vec![0i128; 2 * max_lag + 1];
     let (yb, yc) = y;
+    let yb = |k: usize| yb[k] as usize;
+    let ylen = y.0.len();
     let mut lo = 0usize;
     for (&l, &cx) in x.0.iter().zip(x.1) {
+        let l = l as usize;
         // y bins in [l - max_lag, l + max_lag]
-        while lo < yb.len() && yb[lo] + max_lag < l {
+        while lo < ylen && yb(lo) + max_lag < l {
             lo += 1;
         }
         let mut k = lo;
-        while k < yb.len() && yb[k] <= l + max_lag {
+        while k < ylen && yb(k) <= l + max_lag {
             // lag = l - yb[k], index = lag + max_lag
-            let idx = l + max_lag - yb[k];
+            let idx = l + max_lag - yb(k);
             c[idx] += i128::from(cx) * i128::from(yc[k]);
             k += 1;
         }
@@ -154,10 +197,30 @@ impl SpikeData {
         let n = self.n_units();
         let python_path = n <= 2;
         let shifted = self.shifted_trains()?;
+        let length = self.length;
+        // T of each unit once (it does not depend on the pair)
+        let t: Vec<f64> = shifted
+            .iter()
+            .map(|s| sttc_ta(s, delt, length, python_path) / length)
+            .collect();
+        let row = |i: usize| -> Vec<f64> {
+            (i + 1..n)
+                .map(|j| {
+                    let (a, b) = (&shifted[i], &shifted[j]);
+                    if a.is_empty() || b.is_empty() {
+                        0.0
+                    } else {
+                        sttc_with(a, b, t[i], t[j], delt, python_path)
+                    }
+                })
+                .collect()
+        };
+        let threads = crate::parallel::threads_for(self.spike_count().saturating_mul(n), 1 << 20);
+        let rows = crate::parallel::map_indexed(n, threads, row)?;
         let mut out = Array2::eye(n);
-        for i in 0..n {
-            for j in i + 1..n {
-                let v = sttc_pair(&shifted[i], &shifted[j], delt, self.length, python_path);
+        for (i, r) in rows.iter().enumerate() {
+            for (k, &v) in r.iter().enumerate() {
+                let j = i + 1 + k;
                 out[[i, j]] = v;
                 out[[j, i]] = v;
             }
@@ -260,29 +323,110 @@ impl SpikeData {
             .iter()
             .map(|t| t.iter().map(|&v| v - st).collect())
             .collect();
-        for (i, ti) in shifted.iter().enumerate() {
-            for (j, tj) in shifted.iter().enumerate() {
-                if i == j || ti.is_empty() || tj.is_empty() {
-                    continue;
-                }
-                let (mut s, mut sq, mut count) = (0.0, 0.0, 0usize);
-                for (&t, p) in ti.iter().zip(partition_points(tj, ti)) {
-                    let lat = nearest(tj, p, t, false);
-                    if window_ms.is_some_and(|w| lat.abs() > w) {
-                        continue;
+        // one row (i, ·) per work item: numba's kernel, pair by pair
+        let row = |i: usize| -> Vec<(f64, f64)> {
+            let ti = &shifted[i];
+            shifted
+                .iter()
+                .enumerate()
+                .map(|(j, tj)| {
+                    if i == j || ti.is_empty() || tj.is_empty() {
+                        return (0.0, 0.0);
                     }
-                    s += lat;
-                    sq += lat * lat;
-                    count += 1;
-                }
-                if count > 0 {
+                    let (mut s, mut sq, mut count) = (0.0, 0.0, 0usize);
+                    let mut p = 0;
+                    for &t in ti {
+                        while p < tj.len() && tj[p] < t {
+                            p += 1;
+                        }
+                        let lat = nearest(tj, p, t, false);
+                        if window_ms.is_some_and(|w| lat.abs() > w) {
+                            continue;
+                        }
+                        s += lat;
+                        sq += lat * lat;
+                        count += 1;
+                    }
+                    if count == 0 {
+                        return (0.0, 0.0);
+                    }
                     let m = s / count as f64;
-                    mean[[i, j]] = m;
-                    std[[i, j]] = (sq / count as f64 - m * m).max(0.0).sqrt();
-                }
+                    (m, (sq / count as f64 - m * m).max(0.0).sqrt())
+                })
+                .collect()
+        };
+        let threads = crate::parallel::threads_for(self.spike_count().saturating_mul(n), 1 << 20);
+        let rows = crate::parallel::map_indexed(n, threads, row)
+            .unwrap_or_else(|_| (0..n).map(row).collect());
+        for (i, r) in rows.into_iter().enumerate() {
+            for (j, (m, sd)) in r.into_iter().enumerate() {
+                mean[[i, j]] = m;
+                std[[i, j]] = sd;
             }
         }
         (mean, std)
+    }
+
+    /// SpikeLab's `get_pairwise_latencies(window_ms, return_distributions=True)`: the
+    /// latency `t_j - t_i` from each spike of unit `i` to the nearest spike of unit `j` (ties
+    /// to the later spike), kept when `|latency| <= window_ms` (all without a window), with
+    /// their `np.mean` / `np.std` per pair. Bit-identical to spikelab's numpy path, which
+    /// this option takes (times not shifted, numpy's pairwise sums), so the means can differ
+    /// from [`SpikeData::get_pairwise_latencies`]' in the last bits.
+    pub fn get_pairwise_latency_distributions(&self, window_ms: Option<f64>) -> PairwiseLatencies {
+        let n = self.n_units();
+        // one row of pairs (i, ·) per work item: (latencies, mean, std) for each j
+        let row = |i: usize| -> Vec<(Vec<f64>, f64, f64)> {
+            let ti = &self.trains[i];
+            let mut sq = Vec::new();
+            self.trains
+                .iter()
+                .enumerate()
+                .map(|(j, tj)| {
+                    if i == j || ti.is_empty() || tj.is_empty() {
+                        return (Vec::new(), 0.0, 0.0);
+                    }
+                    let mut lat = Vec::with_capacity(ti.len());
+                    let mut p = 0;
+                    for &t in ti {
+                        while p < tj.len() && tj[p] < t {
+                            p += 1;
+                        }
+                        let l = nearest(tj, p, t, false);
+                        if window_ms.is_none_or(|w| l.abs() <= w) {
+                            lat.push(l);
+                        }
+                    }
+                    if lat.is_empty() {
+                        return (lat, 0.0, 0.0);
+                    }
+                    // np.mean, np.std (population): pairwise sums
+                    let m = np_mean(&lat);
+                    sq.clear();
+                    sq.extend(lat.iter().map(|&x| (x - m) * (x - m)));
+                    let sd = (np_sum(&sq) / lat.len() as f64).sqrt();
+                    (lat, m, sd)
+                })
+                .collect()
+        };
+        let threads = crate::parallel::threads_for(self.spike_count().saturating_mul(n), 1 << 20);
+        let rows = crate::parallel::map_indexed(n, threads, row)
+            .unwrap_or_else(|_| (0..n).map(row).collect());
+        let mut mean = Array2::zeros((n, n));
+        let mut std = Array2::zeros((n, n));
+        let mut distributions = Array2::from_elem((n, n), Vec::new());
+        for (i, r) in rows.into_iter().enumerate() {
+            for (j, (lat, m, sd)) in r.into_iter().enumerate() {
+                mean[[i, j]] = m;
+                std[[i, j]] = sd;
+                distributions[[i, j]] = lat;
+            }
+        }
+        PairwiseLatencies {
+            mean,
+            std,
+            distributions,
+        }
     }
 
     /// SpikeLab's `get_pairwise_ccg(bin_size, max_lag)` with its default

@@ -37,51 +37,63 @@ pub(crate) fn np_convolve_same(a: &[f64], v: &[f64]) -> Vec<f64> {
 pub(crate) fn convolve_same_symmetric(a: &[f64], v: &[f64]) -> Vec<f64> {
     let (n, m) = (a.len(), v.len());
     let c = m / 2;
-    let symmetric = m % 2 == 1 && (1..=c).all(|d| v[c - d] == v[c + d]);
-    if !symmetric || n < m {
+    if !symmetric_odd(v) || n < m {
         return np_convolve_same(a, v);
     }
-    const B: usize = 1024;
     let mut padded = vec![0.0; n + 2 * c];
     padded[c..c + n].copy_from_slice(a);
+    convolve_padded(padded, n, v)
+}
+
+/// Whether `v` has odd length and is symmetric about its centre.
+fn symmetric_odd(v: &[f64]) -> bool {
+    let (m, c) = (v.len(), v.len() / 2);
+    m % 2 == 1 && (1..=c).all(|d| v[c - d] == v[c + d])
+}
+
+/// [`convolve_same_symmetric`] of the `n` values held in `padded` after `m / 2` zeros (and
+/// followed by as many): reuses that buffer for the output.
+fn convolve_padded(padded: Vec<f64>, n: usize, v: &[f64]) -> Vec<f64> {
+    const B: usize = 1024;
+    let m = v.len();
+    let c = m / 2;
     let mut out = vec![0.0; n];
     // out[i0..i0 + len]: every output is computed alone, so threads give the same values
     let fill = |i0: usize, chunk: &mut [f64]| {
+        // groups of G outputs accumulated in registers over every tap (the taps in the
+        // same order for each output as a plain loop: the same values)
+        const G: usize = 16;
         let len = chunk.len();
-        let centre = &padded[i0 + c..i0 + c + len];
-        for (o, &x) in chunk.iter_mut().zip(centre) {
-            *o = v[c] * x;
-        }
-        for d in 1..=c {
-            let g = v[c + d];
-            let left = &padded[i0 + c - d..i0 + c - d + len];
-            let right = &padded[i0 + c + d..i0 + c + d + len];
-            for ((o, &l), &r) in chunk.iter_mut().zip(left).zip(right) {
-                *o += g * (l + r);
+        let mut k0 = 0;
+        while k0 + G <= len {
+            let base = i0 + k0 + c;
+            let mut acc = [0.0f64; G];
+            let centre = &padded[base..base + G];
+            for (a, &x) in acc.iter_mut().zip(centre) {
+                *a = v[c] * x;
             }
-        }
-    };
-    let threads = if n.saturating_mul(m) > 1 << 24 {
-        std::thread::available_parallelism().map_or(1, |p| p.get().min(8))
-    } else {
-        1
-    };
-    let per = n.div_ceil(threads).div_ceil(B) * B;
-    std::thread::scope(|s| {
-        for (t, part) in out.chunks_mut(per.max(B)).enumerate() {
-            let fill = &fill;
-            let mut work = move || {
-                for (bi, chunk) in part.chunks_mut(B).enumerate() {
-                    fill(t * per.max(B) + bi * B, chunk);
+            for d in 1..=c {
+                let g = v[c + d];
+                let left = &padded[base - d..base - d + G];
+                let right = &padded[base + d..base + d + G];
+                for k in 0..G {
+                    acc[k] += g * (left[k] + right[k]);
                 }
-            };
-            if threads > 1 {
-                s.spawn(work);
-            } else {
-                work();
             }
+            chunk[k0..k0 + G].copy_from_slice(&acc);
+            k0 += G;
         }
-    });
+        for (k, out) in chunk.iter_mut().enumerate().skip(k0) {
+            let base = i0 + k + c;
+            let mut a = v[c] * padded[base];
+            for d in 1..=c {
+                a += v[c + d] * (padded[base - d] + padded[base + d]);
+            }
+            *out = a;
+        }
+    };
+    let threads = crate::parallel::threads_for(n.saturating_mul(m), (1 << 24) + 1);
+    crate::parallel::for_each_chunk_mut(&mut out, B, threads, fill);
     out
 }
 
@@ -239,6 +251,18 @@ impl SpikeData {
         gauss_sigma: f64,
         raster_bin_size_ms: f64,
     ) -> Result<Vec<f64>> {
+        self.pop_rate_with(square_width, gauss_sigma, raster_bin_size_ms, None)
+    }
+
+    /// [`SpikeData::get_pop_rate`] with the population counts per bin given when they are
+    /// already known (the same bins).
+    fn pop_rate_with(
+        &self,
+        square_width: f64,
+        gauss_sigma: f64,
+        raster_bin_size_ms: f64,
+        counts: Option<&[u64]>,
+    ) -> Result<Vec<f64>> {
         if !(gauss_sigma >= 0.0) {
             return Err(SpikeDataError::invalid(format!(
                 "gauss_sigma must be non-negative, got {gauss_sigma}"
@@ -261,11 +285,15 @@ impl SpikeData {
                 self.length
             )));
         }
-        let summed: Vec<f64> = self
-            .binned_at(raster_bin_size_ms)?
-            .into_iter()
-            .map(|c| c as f64)
-            .collect();
+        let owned;
+        let counts: &[u64] = match counts {
+            Some(c) => c,
+            None => {
+                owned = self.binned_at(raster_bin_size_ms)?;
+                &owned
+            }
+        };
+        let n = counts.len();
         let w = (square_width / raster_bin_size_ms)
             .round_ties_even()
             .max(0.0);
@@ -273,7 +301,50 @@ impl SpikeData {
         // the length checks above bound both kernels by the window (a kernel longer than the
         // data makes a longer output, numpy's rule)
         let w = w as usize;
-        // the box sums are exact integers: one product per value (numpy: Σ count · (1/w))
+        let g = if sigma > 0.0 {
+            let x = crate::stack::np_arange(-3.0 * sigma, 3.0 * sigma + 1.0, 1.0)?;
+            let c = (2.0 * std::f64::consts::PI).sqrt();
+            let g: Vec<f64> = x
+                .iter()
+                .map(|&v| {
+                    let z = v / sigma;
+                    (-z * z / 2.0).exp() / c / sigma
+                })
+                .collect();
+            let total = crate::numeric::np_sum(&g);
+            Some(g.iter().map(|v| v / total).collect::<Vec<f64>>())
+        } else {
+            None
+        };
+        // the common case in one buffer: the box sums (exact integers, one product each, as
+        // numpy's Σ count · (1/w)) written straight into the Gaussian's padded input
+        if let Some(g) = &g
+            && w >= 1
+            && w <= n
+            && n >= g.len()
+            && symmetric_odd(g)
+        {
+            let c = g.len() / 2;
+            let mut padded = vec![0.0; n + 2 * c];
+            let inv = 1.0 / w as f64;
+            // numpy's "same": full[k] = Σ_{j = k-w+1 ..= k} a[j], k = start..start + n
+            let start = (w - 1) / 2;
+            let mut sum: u64 = counts[..=start.min(n - 1)].iter().sum();
+            for (i, p) in padded[c..c + n].iter_mut().enumerate() {
+                let k = start + i;
+                if i > 0 {
+                    if k < n {
+                        sum += counts[k];
+                    }
+                    if k >= w {
+                        sum -= counts[k - w];
+                    }
+                }
+                *p = sum as f64 * inv;
+            }
+            return Ok(convolve_padded(padded, n, g));
+        }
+        let summed: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
         let square = if w > 0 {
             let c = 1.0 / w as f64;
             crate::numeric::convolve_ones_same(&summed, w)
@@ -283,21 +354,10 @@ impl SpikeData {
         } else {
             summed
         };
-        if !(sigma > 0.0) {
-            return Ok(square);
+        match g {
+            Some(g) => Ok(convolve_same_symmetric(&square, &g)),
+            None => Ok(square),
         }
-        let x = crate::stack::np_arange(-3.0 * sigma, 3.0 * sigma + 1.0, 1.0)?;
-        let c = (2.0 * std::f64::consts::PI).sqrt();
-        let g: Vec<f64> = x
-            .iter()
-            .map(|&v| {
-                let z = v / sigma;
-                (-z * z / 2.0).exp() / c / sigma
-            })
-            .collect();
-        let total = crate::numeric::np_sum(&g);
-        let g: Vec<f64> = g.iter().map(|v| v / total).collect();
-        Ok(convolve_same_symmetric(&square, &g))
     }
 
     /// `binned` at any bin size with [`SpikeData::sparse_raster`]'s bins (also for N = 0).
@@ -319,9 +379,15 @@ impl SpikeData {
 
     /// The population rate and the accurate one of [`BurstOptions`], given or computed.
     fn burst_rates(&self, opts: &BurstOptions) -> Result<(Vec<f64>, Vec<f64>)> {
+        // the population counts once for both rates
+        let counts = if opts.pop_rate.is_none() || opts.pop_rate_acc.is_none() {
+            Some(self.binned_at(opts.raster_bin_size_ms)?)
+        } else {
+            None
+        };
         let rate = |given: &Option<Vec<f64>>, square, gauss| match given {
             Some(p) => Ok(p.clone()),
-            None => self.get_pop_rate(square, gauss, opts.raster_bin_size_ms),
+            None => self.pop_rate_with(square, gauss, opts.raster_bin_size_ms, counts.as_deref()),
         };
         Ok((
             rate(&opts.pop_rate, opts.square_width, opts.gauss_sigma)?,
@@ -366,7 +432,12 @@ impl SpikeData {
     fn active_bins(&self, bin_size: f64) -> Result<(Vec<Vec<usize>>, usize)> {
         let r = self.sparse_raster(bin_size, 0.0)?;
         let rows = (0..r.n_units)
-            .map(|u| r.bins[r.indptr[u]..r.indptr[u + 1]].to_vec())
+            .map(|u| {
+                r.bins[r.indptr[u]..r.indptr[u + 1]]
+                    .iter()
+                    .map(|&b| b as usize)
+                    .collect()
+            })
             .collect();
         Ok((rows, r.n_bins))
     }

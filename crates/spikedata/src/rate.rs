@@ -5,6 +5,28 @@ use crate::select::py_eq;
 use crate::stats::RateData;
 use serde_json::Value;
 
+/// SpikeLab's `subtime_by_index` bounds: negative indexes count from the end of `n`;
+/// `0 <= start < n` and `start < end <= n` (SpikeLab's messages).
+pub(crate) fn index_range(start_idx: i64, end_idx: i64, n: i64) -> Result<(usize, usize)> {
+    let s = if start_idx < 0 {
+        start_idx + n
+    } else {
+        start_idx
+    };
+    let e = if end_idx < 0 { end_idx + n } else { end_idx };
+    if s < 0 || s >= n {
+        return Err(SpikeDataError::invalid(format!(
+            "start_idx {s} out of range for T={n}"
+        )));
+    }
+    if e <= s || e > n {
+        return Err(SpikeDataError::invalid(format!(
+            "end_idx {e} invalid for T={n}"
+        )));
+    }
+    Ok((s as usize, e as usize))
+}
+
 impl RateData {
     /// Number of units (rows).
     pub fn n_units(&self) -> usize {
@@ -13,10 +35,11 @@ impl RateData {
 
     fn take(&self, rows: &[usize], cols: &[usize]) -> RateData {
         RateData {
+            // the columns first: a time window is usually a small part of the rates
             rates: self
                 .rates
-                .select(ndarray::Axis(0), rows)
-                .select(ndarray::Axis(1), cols),
+                .select(ndarray::Axis(1), cols)
+                .select(ndarray::Axis(0), rows),
             times: cols.iter().map(|&c| self.times[c]).collect(),
             unit: self.unit,
             unit_attrs: self
@@ -33,21 +56,7 @@ impl RateData {
     /// SpikeLab's `RateData.subset(units, preserve_order)`: the listed rows (duplicates
     /// removed), ascending unless `preserve_order`; an index `>= N` is an error.
     pub fn subset(&self, units: &[usize], preserve_order: bool) -> Result<RateData> {
-        let n = self.n_units();
-        if let Some(&bad) = units.iter().find(|&&u| u >= n) {
-            return Err(SpikeDataError::invalid(format!(
-                "Unit index {bad} out of range for {n} units."
-            )));
-        }
-        let mut seen = vec![false; n];
-        let mut rows: Vec<usize> = units
-            .iter()
-            .copied()
-            .filter(|&u| !std::mem::replace(&mut seen[u], true))
-            .collect();
-        if !preserve_order {
-            rows.sort_unstable();
-        }
+        let rows = crate::select::select_units(units, self.n_units(), preserve_order)?;
         Ok(self.take(&rows, &self.all_cols()))
     }
 
@@ -115,21 +124,8 @@ impl RateData {
                  points to slice).",
             ));
         }
-        let s = if start_idx < 0 {
-            start_idx + n
-        } else {
-            start_idx
-        };
-        let e = if end_idx < 0 { end_idx + n } else { end_idx };
-        if s < 0 || s >= n {
-            return Err(SpikeDataError::invalid(format!(
-                "start_idx {s} out of range"
-            )));
-        }
-        if e <= s || e > n {
-            return Err(SpikeDataError::invalid(format!("end_idx {e} invalid")));
-        }
-        let cols: Vec<usize> = (s as usize..e as usize).collect();
+        let (s, e) = index_range(start_idx, end_idx, n)?;
+        let cols: Vec<usize> = (s..e).collect();
         Ok(self.take(&(0..self.n_units()).collect::<Vec<_>>(), &cols))
     }
 }

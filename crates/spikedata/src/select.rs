@@ -22,6 +22,26 @@ pub(crate) fn py_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// SpikeLab's unit selection by index: `units` without duplicates (first occurrence kept),
+/// ascending unless `preserve_order`; an index `>= n` is an error (SpikeLab's message).
+pub(crate) fn select_units(units: &[usize], n: usize, preserve_order: bool) -> Result<Vec<usize>> {
+    if let Some(&bad) = units.iter().find(|&&u| u >= n) {
+        return Err(SpikeDataError::invalid(format!(
+            "Unit index {bad} out of range for {n} units."
+        )));
+    }
+    let mut seen = vec![false; n];
+    let mut kept: Vec<usize> = units
+        .iter()
+        .copied()
+        .filter(|&u| !std::mem::replace(&mut seen[u], true))
+        .collect();
+    if !preserve_order {
+        kept.sort_unstable();
+    }
+    Ok(kept)
+}
+
 impl SpikeData {
     /// SpikeLab's `subset(units, preserve_order)` by unit index: the listed units (duplicates
     /// removed), sorted ascending unless `preserve_order`. Indexes `>= N` are rejected. The raw
@@ -82,6 +102,10 @@ impl SpikeData {
                 .map(|a| selected.iter().map(|&i| a[i].clone()).collect()),
             metadata: self.metadata.clone(),
             raw: None,
+            waveforms: self
+                .waveforms
+                .as_ref()
+                .map(|w| selected.iter().map(|&i| w[i].clone()).collect()),
         }
     }
 
@@ -158,7 +182,7 @@ impl SpikeData {
             })
             .collect();
         let raw = self.raw.as_ref().map(|r| r.window(start, end, shift));
-        SpikeData::new(
+        let mut out = SpikeData::new(
             trains,
             Options {
                 n: Some(self.trains.len()),
@@ -168,7 +192,12 @@ impl SpikeData {
                 metadata: self.metadata.clone(),
                 raw,
             },
-        )
+        )?;
+        out.waveforms = self
+            .waveforms
+            .as_ref()
+            .map(|w| w.iter().map(|u| u.window(start, end, shift)).collect());
+        Ok(out)
     }
 
     /// SpikeLab's `append(other, offset, drop_neuron_attributes)`: `other`'s spikes follow

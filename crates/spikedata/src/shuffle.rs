@@ -1,54 +1,112 @@
 //! Seeded randomisation: SpikeLab's `spike_shuffle`, `spike_shuffle_stack` and
 //! `subset_stack`.
 //!
-//! **Difference from SpikeLab:** SpikeLab draws with numpy's `default_rng` (PCG64), which
-//! this crate does not reproduce; the same seed gives a different (equally valid) draw. The
-//! generator here is SplitMix64 with Lemire's unbiased bounded integers: the same seed
-//! gives the same result on every platform, and the invariants SpikeLab documents hold
-//! (per-unit and per-bin spike counts of the binarised raster for the shuffles; sorted,
-//! distinct units for the subsets).
+//! The draws are numpy's (`np.random.default_rng(seed)`: SeedSequence + PCG64, reproduced in
+//! `nprandom`), so an integer seed gives exactly SpikeLab's result. Without a seed the
+//! generator is seeded from the clock (SpikeLab: from the OS entropy).
 
 use crate::core::{Options, SpikeData};
 use crate::error::{Result, SpikeDataError};
+use crate::nprandom::{Pcg64, SeedSequence};
 use crate::stack::SpikeSliceStack;
 use std::collections::HashSet;
 
-/// SplitMix64.
-#[derive(Debug, Clone)]
-pub(crate) struct Rng(u64);
+/// `np.random.default_rng(seed)`, or a clock-seeded generator when `None`.
+fn rng_of(seed: Option<u64>) -> Pcg64 {
+    let s = seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x5EED, |d| d.as_nanos() as u64)
+    });
+    Pcg64::seeded(u128::from(s))
+}
 
-impl Rng {
-    /// A generator from `seed`, or from the clock when `None`.
-    pub(crate) fn new(seed: Option<u64>) -> Rng {
-        Rng(seed.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0x5EED, |d| d.as_nanos() as u64)
-        }))
+/// numpy's `Generator.choice(pop, size, replace=False)` (shuffle on): a tail shuffle of
+/// `arange(pop)` for large draws from large populations, else Floyd's algorithm with numpy's
+/// open-addressing set followed by a shuffle of the draw.
+fn choice_without_replacement(rng: &mut Pcg64, pop: usize, size: usize) -> Vec<usize> {
+    if size == 0 {
+        return Vec::new();
     }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (`n > 0`), Lemire's multiply-and-reject.
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
-        let threshold = n.wrapping_neg() % n;
-        loop {
-            let m = u128::from(self.next_u64()) * u128::from(n);
-            if (m as u64) >= threshold {
-                return (m >> 64) as u64;
+    let (pop64, size64) = (pop as u64, size as u64);
+    let idx: Vec<u64> = if pop > 10000 && size > pop / 50 {
+        let mut all: Vec<u64> = (0..pop64).collect();
+        let first = (pop64 - size64).max(1);
+        for i in (first..pop64).rev() {
+            let j = rng.bounded(i) as usize;
+            all.swap(i as usize, j);
+        }
+        all.split_off(pop - size)
+    } else {
+        let set_size = (1.2 * size as f64) as u64;
+        let mut mask = set_size;
+        for s in [1, 2, 4, 8, 16, 32] {
+            mask |= mask >> s;
+        }
+        let empty = u64::MAX;
+        let mut hash_set = vec![empty; usize::try_from(mask + 1).unwrap_or(usize::MAX)];
+        let mut out = vec![0u64; size];
+        for j in pop64 - size64..pop64 {
+            let val = rng.bounded(j);
+            let mut loc = (val & mask) as usize;
+            while hash_set[loc] != empty && hash_set[loc] != val {
+                loc = (loc + 1) & mask as usize;
+            }
+            let slot = (j + size64 - pop64) as usize;
+            if hash_set[loc] == empty {
+                hash_set[loc] = val;
+                out[slot] = val;
+            } else {
+                let mut loc = (j & mask) as usize;
+                while hash_set[loc] != empty {
+                    loc = (loc + 1) & mask as usize;
+                }
+                hash_set[loc] = j;
+                out[slot] = j;
             }
         }
-    }
+        // _shuffle_int(size, 1, out): only after Floyd's draw
+        for i in (1..out.len()).rev() {
+            let j = rng.bounded(i as u64) as usize;
+            out.swap(i, j);
+        }
+        out
+    };
+    idx.into_iter().map(|v| v as usize).collect()
+}
 
-    /// A child seed (for the members of a stack).
-    fn fork(&mut self) -> u64 {
-        self.next_u64()
+/// SpikeLab's `randomize` on the active cells (`np.where(raster == 1)`, row-major): double-edge
+/// swaps drawn with `rng.integers(n)` twice per attempt, `(swap_per_spike + 1) · n` attempts
+/// and a second round when fewer than `swap_per_spike · n` succeeded.
+fn double_edge_swaps(cells: &mut [(usize, usize)], swap_per_spike: u64, rng: &mut Pcg64) {
+    let mut occupied: HashSet<(usize, usize)> = cells.iter().copied().collect();
+    let n = cells.len() as u64;
+    if n == 0 {
+        return;
+    }
+    let attempts = swap_per_spike.saturating_add(1).saturating_mul(n);
+    let wanted = swap_per_spike.saturating_mul(n);
+    let mut done = 0u64;
+    for round in 0..2 {
+        if round == 1 && done >= wanted {
+            break;
+        }
+        for _ in 0..attempts {
+            let a = rng.bounded(n - 1) as usize;
+            let b = rng.bounded(n - 1) as usize;
+            let ((i0, j0), (i1, j1)) = (cells[a], cells[b]);
+            if i0 == i1 || j0 == j1 || occupied.contains(&(i0, j1)) || occupied.contains(&(i1, j0))
+            {
+                continue;
+            }
+            occupied.remove(&(i0, j0));
+            occupied.remove(&(i1, j1));
+            occupied.insert((i0, j1));
+            occupied.insert((i1, j0));
+            cells[a] = (i0, j1);
+            cells[b] = (i1, j0);
+            done += 1;
+        }
     }
 }
 
@@ -60,10 +118,22 @@ impl SpikeData {
     /// `swap_per_spike · spikes` succeeded. Each unit keeps its number of active bins and
     /// each bin its number of active units. Spikes are rebuilt at bin centres
     /// (`from_raster`), with this window, attributes and metadata.
+    ///
+    /// Draws: `np.random.default_rng(seed).integers(n)` twice per attempt, as SpikeLab's
+    /// `swap`; the same seed gives spikelab's shuffle exactly.
     pub fn spike_shuffle(
         &self,
         swap_per_spike: u64,
         seed: Option<u64>,
+        bin_size: f64,
+    ) -> Result<SpikeData> {
+        self.shuffle_with(swap_per_spike, &mut rng_of(seed), bin_size)
+    }
+
+    fn shuffle_with(
+        &self,
+        swap_per_spike: u64,
+        rng: &mut Pcg64,
         bin_size: f64,
     ) -> Result<SpikeData> {
         if self.n_units() == 0 {
@@ -79,38 +149,7 @@ impl SpikeData {
         }
         let r = self.sparse_raster(bin_size, 0.0)?;
         let mut cells: Vec<(usize, usize)> = r.triplets().map(|(u, b, _)| (u, b)).collect();
-        let mut occupied: HashSet<(usize, usize)> = cells.iter().copied().collect();
-        let n = cells.len() as u64;
-        let mut rng = Rng::new(seed);
-        if n > 0 {
-            let attempts = swap_per_spike.saturating_add(1).saturating_mul(n);
-            let wanted = swap_per_spike.saturating_mul(n);
-            let mut done = 0u64;
-            for round in 0..2 {
-                if round == 1 && done >= wanted {
-                    break;
-                }
-                for _ in 0..attempts {
-                    let a = rng.below(n) as usize;
-                    let b = rng.below(n) as usize;
-                    let ((i0, j0), (i1, j1)) = (cells[a], cells[b]);
-                    if i0 == i1
-                        || j0 == j1
-                        || occupied.contains(&(i0, j1))
-                        || occupied.contains(&(i1, j0))
-                    {
-                        continue;
-                    }
-                    occupied.remove(&(i0, j0));
-                    occupied.remove(&(i1, j1));
-                    occupied.insert((i0, j1));
-                    occupied.insert((i1, j0));
-                    cells[a] = (i0, j1);
-                    cells[b] = (i1, j0);
-                    done += 1;
-                }
-            }
-        }
+        double_edge_swaps(&mut cells, swap_per_spike, rng);
         let mut trains = vec![Vec::new(); self.n_units()];
         // from_raster with one spike per bin: base + (1 · bin/2 + 0)
         let step = bin_size / 2.0;
@@ -133,9 +172,9 @@ impl SpikeData {
     }
 
     /// SpikeLab's `spike_shuffle_stack(n_shuffles, seed, swap_per_spike, bin_size)`:
-    /// `n_shuffles` independent [`SpikeData::spike_shuffle`]s (child seeds drawn from
-    /// `seed`), each spanning the whole window; the slices drop their attributes, the stack
-    /// keeps this data's.
+    /// `n_shuffles` independent [`SpikeData::spike_shuffle`]s (the children of numpy's
+    /// `SeedSequence(seed).spawn(n_shuffles)`, as SpikeLab), each spanning the whole window;
+    /// the slices drop their attributes, the stack keeps this data's.
     pub fn spike_shuffle_stack(
         &self,
         n_shuffles: usize,
@@ -146,11 +185,23 @@ impl SpikeData {
         if n_shuffles < 1 {
             return Err(SpikeDataError::invalid("n_shuffles must be at least 1."));
         }
-        let mut parent = Rng::new(seed);
-        let slices = (0..n_shuffles)
-            .map(|_| {
-                let child = parent.fork();
-                self.spike_shuffle(swap_per_spike, Some(child), bin_size)
+        // SeedSequence(seed).spawn(n): one independent stream per shuffle
+        let children: Vec<Option<SeedSequence>> = match seed {
+            Some(s) => SeedSequence::new(u128::from(s))
+                .spawn(n_shuffles)
+                .into_iter()
+                .map(Some)
+                .collect(),
+            None => vec![None; n_shuffles],
+        };
+        let slices = children
+            .iter()
+            .map(|child| {
+                let mut rng = match child {
+                    Some(c) => Pcg64::from_seed_sequence(c),
+                    None => rng_of(None),
+                };
+                self.shuffle_with(swap_per_spike, &mut rng, bin_size)
                     .map(|mut s| {
                         s.unit_attrs = None;
                         s
@@ -167,7 +218,9 @@ impl SpikeData {
 
     /// SpikeLab's `subset_stack(n_subsets, units_per_subset, seed)`: `n_subsets` random
     /// subsets of `units_per_subset` distinct units (sorted), each a [`SpikeData::subset`]
-    /// keeping its attributes; the stack has no attributes of its own (as SpikeLab).
+    /// keeping its attributes; the stack has no attributes of its own (as SpikeLab). Draws:
+    /// numpy's `default_rng(seed).choice(N, k, replace=False)` per subset (spikelab's units
+    /// for the same seed).
     pub fn subset_stack(
         &self,
         n_subsets: usize,
@@ -183,16 +236,10 @@ impl SpikeData {
                 "units_per_subset ({units_per_subset}) exceeds number of units ({n})"
             )));
         }
-        let mut rng = Rng::new(seed);
+        let mut rng = rng_of(seed);
         let mut slices = Vec::with_capacity(n_subsets.min(1 << 16));
         for _ in 0..n_subsets {
-            // partial Fisher-Yates
-            let mut pool: Vec<usize> = (0..n).collect();
-            for k in 0..units_per_subset {
-                let j = k + rng.below((n - k) as u64) as usize;
-                pool.swap(k, j);
-            }
-            let mut pick = pool[..units_per_subset].to_vec();
+            let mut pick = choice_without_replacement(&mut rng, n, units_per_subset);
             pick.sort_unstable();
             slices.push(self.subset(&pick, false)?);
         }

@@ -53,6 +53,43 @@ impl SpikeSliceStack {
     }
 }
 
+/// SpikeLab's `_frame_window_starts(t0, effective_end, length, overlap)`: windows of
+/// `length` advancing by `length - overlap` from `t0`, as many as fit before
+/// `effective_end` (`floor((effective_end - length - t0) / step) + 1`).
+pub(crate) fn frame_windows(
+    t0: f64,
+    effective_end: f64,
+    length: f64,
+    overlap: f64,
+) -> Result<Vec<(f64, f64)>> {
+    if !(overlap >= 0.0) {
+        return Err(SpikeDataError::invalid(format!(
+            "overlap must be non-negative, got {overlap}."
+        )));
+    }
+    let step = length - overlap;
+    if !(step > 0.0) {
+        return Err(SpikeDataError::invalid("overlap must be less than length"));
+    }
+    let slot_span = effective_end - length - t0;
+    if !(slot_span >= 0.0) {
+        return Err(SpikeDataError::invalid(format!(
+            "Recording length ({:.1} ms) is shorter than frame length ({length} ms)",
+            effective_end - t0
+        )));
+    }
+    let nf = (slot_span / step).floor() + 1.0;
+    if !(nf < 1e8) {
+        return Err(SpikeDataError::invalid("too many frames"));
+    }
+    Ok((0..nf as usize)
+        .map(|k| {
+            let s = t0 + k as f64 * step;
+            (s, s + length)
+        })
+        .collect())
+}
+
 /// Kept events (sorted), their `(start, end)` windows in ms, and the number dropped.
 type EventWindows = (Vec<f64>, Vec<(f64, f64)>, usize);
 
@@ -101,33 +138,12 @@ impl SpikeData {
     /// `length - overlap` from `start_time`; windows past the end are excluded
     /// (`floor((end - length - start)/step) + 1` frames).
     pub fn frames(&self, length: f64, overlap: f64) -> Result<SpikeSliceStack> {
-        if !(overlap >= 0.0) {
-            return Err(SpikeDataError::invalid(format!(
-                "overlap must be non-negative, got {overlap}."
-            )));
-        }
-        let step = length - overlap;
-        if !(step > 0.0) {
-            return Err(SpikeDataError::invalid("overlap must be less than length"));
-        }
-        let t0 = self.start_time;
-        let slot_span = self.start_time + self.length - length - t0;
-        if !(slot_span >= 0.0) {
-            return Err(SpikeDataError::invalid(format!(
-                "Recording length ({} ms) is shorter than frame length ({length} ms)",
-                self.length
-            )));
-        }
-        let nf = (slot_span / step).floor() + 1.0;
-        if !(nf < 1e8) {
-            return Err(SpikeDataError::invalid("too many frames"));
-        }
-        let windows: Vec<(f64, f64)> = (0..nf as usize)
-            .map(|k| {
-                let s = t0 + k as f64 * step;
-                (s, s + length)
-            })
-            .collect();
+        let windows = frame_windows(
+            self.start_time,
+            self.start_time + self.length,
+            length,
+            overlap,
+        )?;
         self.check_windows(&windows)?;
         let slices = windows
             .iter()

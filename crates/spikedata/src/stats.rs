@@ -212,10 +212,18 @@ impl SpikeData {
     ///
     /// `times` must be finite and non-decreasing (SpikeLab's `RateData` check, which it
     /// applies after computing the rates): a decreasing grid is an error, whatever the
-    /// spikes.
+    /// spikes. Without units it is an error unless `times` has one point (SpikeLab's
+    /// `(0, 1)` rate array only fits a single time).
     pub fn resampled_isi(&self, times: &[f64], sigma_ms: f64) -> Result<RateData> {
         check_rate_times(times)?;
         let n = self.trains.len();
+        if n == 0 && times.len() != 1 {
+            // SpikeLab: `np.array([])` has one dimension, becomes `(0, 1)`, and RateData
+            // rejects it against the time grid
+            return Err(SpikeDataError::invalid(
+                "Number of columns in inst_Frate_data must be the same as length of times",
+            ));
+        }
         let mut rates = Array2::zeros((n, times.len()));
         for (i, t) in self.trains.iter().enumerate() {
             let r = resampled_isi_one(t, times, sigma_ms)?;

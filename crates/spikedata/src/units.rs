@@ -146,7 +146,7 @@ impl SpikeData {
                 continue;
             };
             for k in r.indptr[u]..r.indptr[u + 1] {
-                let cell = &mut out[[row, r.bins[k]]];
+                let cell = &mut out[[row, r.bins[k] as usize]];
                 *cell = cell.saturating_add(r.counts[k]);
             }
         }

@@ -39,6 +39,23 @@ fn resampled_isi_decreasing_grid_is_an_error() {
     assert_eq!(r.rates[[0, 1]], 250.0);
 }
 
+/// Zero units: spikelab's `np.array([])` rate array becomes `(0, 1)` and its `RateData`
+/// rejects it unless the grid has one point; so does this crate.
+#[test]
+fn resampled_isi_without_units_matches_spikelab() {
+    let sd = SpikeData::new(Vec::new(), Options::length(100.0)).unwrap();
+    let grid: Vec<f64> = (0..20).map(|k| 5.0 * k as f64).collect();
+    match sd.resampled_isi(&grid, 10.0) {
+        Err(SpikeDataError::InvalidArgument(m)) => {
+            assert!(m.contains("Number of columns"), "{m}")
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+    assert!(sd.resampled_isi(&[], 10.0).is_err());
+    let one = sd.resampled_isi(&[50.0], 10.0).unwrap();
+    assert_eq!(one.rates.dim(), (0, 1));
+}
+
 /// Edge case 2: A negative count in `from_raster`: spikelab returns an empty unit
 /// (`from_raster([[1, -2, 0]], 1.0).train == [[0.5]]`, the -2 silently lost); here it is
 /// an error that names the cell.

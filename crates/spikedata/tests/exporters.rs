@@ -98,7 +98,13 @@ fn write_all(sd: &SpikeData, dir: &Path) {
         group: "units".into(),
         unit: ExportUnit::Milliseconds,
     };
-    sd.to_hdf5(dir.join("group_ms.h5"), &h(group)).unwrap();
+    sd.to_hdf5(dir.join("group_ms.h5"), &h(group.clone()))
+        .unwrap();
+    // no units: the (empty) group is written all the same, as SpikeLab
+    let empty = SpikeData::new(Vec::new(), spikedata::Options::length(100.0)).unwrap();
+    empty
+        .to_hdf5(dir.join("group_empty.h5"), &h(group))
+        .unwrap();
     let paired = Hdf5Style::Paired {
         idces: "idces".into(),
         times: "times".into(),
@@ -202,6 +208,14 @@ fn exporters_write_what_spikelab_reads() {
         v["ragged_samples_raw.h5"]["raw_time"],
         json!([0.0, 1.0, 2.0, 3.0])
     );
+    // the empty group file: spikelab reads it as N = 0 (its loader needs the group)
+    let ge = &v["group_empty.h5"];
+    assert!(ge.get("error").is_none(), "group_empty: {}", ge["error"]);
+    assert_eq!(
+        (ge["n"].as_u64(), &ge["objects"]),
+        (Some(0), &json!(["units"]))
+    );
+    assert_eq!(ge["attrs"], json!({"start_time": 0.0, "length_ms": 100.0}));
     // raster: spikelab's from_raster spreads the counts inside each 2.5 ms bin
     let r = &v["raster.h5"];
     assert!(r.get("error").is_none(), "raster: {}", r["error"]);

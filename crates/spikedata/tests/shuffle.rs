@@ -1,5 +1,5 @@
-//! Seeded shuffles: numpy's PCG64 draws are not reproduced (see the `spike_shuffle` docs),
-//! so these tests pin SpikeLab's invariants and seed determinism instead of values.
+//! Seeded shuffles: SpikeLab's invariants and seed determinism (the values themselves are
+//! compared with numpy's draws in `tests/filters_waveforms.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use spikedata::{Attrs, Options, SpikeData};

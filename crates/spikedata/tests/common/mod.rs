@@ -198,3 +198,52 @@ pub fn check_matrix(m: &Array2<f64>, g: &Value, tol: Option<f64>, what: &str) {
         }
     }
 }
+
+/// `goldens_more.json` (issue 18, second part).
+pub fn more() -> &'static Value {
+    static G: OnceLock<Value> = OnceLock::new();
+    load_json("goldens_more.json", &G)
+}
+
+/// `|a - b| <= tol · scale` (NaN equal to NaN).
+#[track_caller]
+pub fn near(a: f64, b: f64, scale: f64, tol: f64, what: &str) {
+    assert!(
+        a == b || (a.is_nan() && b.is_nan()) || (a - b).abs() <= tol * scale,
+        "{what}: rust {a:?} != reference {b:?} (diff {:e}, scale {scale:e})",
+        a - b
+    );
+}
+
+#[track_caller]
+pub fn near_vec(a: &[f64], b: &[f64], tol: f64, what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    let scale = b
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        near(*x, *y, scale, tol, &format!("{what}[{i}]"));
+    }
+}
+
+pub fn bursts() -> SpikeData {
+    let b = &more()["bursts"];
+    let trains = b["trains"].as_array().unwrap().iter().map(fv).collect();
+    let attrs = (0..12)
+        .map(|i| {
+            let mut a = Attrs::new();
+            a.insert("id".into(), (100 + i).into());
+            a
+        })
+        .collect();
+    SpikeData::new(
+        trains,
+        Options {
+            length: Some(f(&b["length"])),
+            unit_attrs: Some(attrs),
+            ..Options::default()
+        },
+    )
+    .unwrap()
+}
