@@ -68,21 +68,24 @@
 
 mod attr;
 pub mod declared;
+mod extent;
 mod file;
 mod filters;
 mod links;
 mod object;
 mod read;
+mod region;
 mod signal;
 mod sniff;
 mod value;
 
 pub use attr::{Attribute, Attributes};
-pub use file::{H5File, Object, OpenOptions};
+pub use file::{H5File, Object, OpenOptions, Unreadable};
 pub use filters::{FILTER_LZF, FILTER_ZSTD};
 pub use links::Link;
 pub use object::{Dataset, Group, Member, MemberKind};
 pub use read::Array;
+pub use region::{Region, Selection};
 pub use signal::SignalData;
-pub use sniff::{RootAttributes, SIGNATURE, has_signature, sniff};
+pub use sniff::{RootAttributes, SIGNATURE, has_signature, sniff, sniff_members};
 pub use value::{ElementType, Record, Value};
