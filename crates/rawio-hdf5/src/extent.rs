@@ -119,16 +119,18 @@ impl Dataset {
                 )
                 .map_err(|e| format!("chunk index: {e}"))?
             }
-            Some(ChunkIndexing::BTreeV2) => hdf5_reader::chunk_index::collect_v2_chunk_entries_storage(
-                storage,
-                address,
-                os,
-                ls,
-                u32::try_from(ndim).unwrap_or(u32::MAX),
-                &dims,
-                None,
-            )
-            .map_err(|e| format!("chunk index: {e}"))?,
+            Some(ChunkIndexing::BTreeV2) => {
+                hdf5_reader::chunk_index::collect_v2_chunk_entries_storage(
+                    storage,
+                    address,
+                    os,
+                    ls,
+                    u32::try_from(ndim).unwrap_or(u32::MAX),
+                    &dims,
+                    None,
+                )
+                .map_err(|e| format!("chunk index: {e}"))?
+            }
         };
         Ok(bounding_box(&shape, &chunk, &entries))
     }

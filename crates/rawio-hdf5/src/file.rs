@@ -632,8 +632,10 @@ impl<'a> Walker<'a> {
         names.sort();
         let mut out = Vec::new();
         for name in names {
-            if matches!(table.get(name).map(|l| &l.link), Some(Link::External { .. }))
-                && !self.inner.missing_targets().is_empty()
+            if matches!(
+                table.get(name).map(|l| &l.link),
+                Some(Link::External { .. })
+            ) && !self.inner.missing_targets().is_empty()
             {
                 // reported as a dangling external link by the caller
                 if g.group(name).is_err() && g.dataset(name).is_err() {

@@ -131,7 +131,11 @@ pub(crate) fn parse_selection(b: &[u8]) -> std::result::Result<Selection, String
             bounded(n, rank)?;
             let mut pts = Vec::new();
             for _ in 0..n {
-                pts.push((0..rank).map(|_| c.uint(enc)).collect::<std::result::Result<_, _>>()?);
+                pts.push(
+                    (0..rank)
+                        .map(|_| c.uint(enc))
+                        .collect::<std::result::Result<_, _>>()?,
+                );
             }
             Ok(Selection::Points(pts))
         }
@@ -157,8 +161,12 @@ fn irregular(
     bounded(n, rank)?;
     let mut blocks = Vec::new();
     for _ in 0..n {
-        let start: Vec<u64> = (0..rank).map(|_| c.uint(enc)).collect::<std::result::Result<_, _>>()?;
-        let end: Vec<u64> = (0..rank).map(|_| c.uint(enc)).collect::<std::result::Result<_, _>>()?;
+        let start: Vec<u64> = (0..rank)
+            .map(|_| c.uint(enc))
+            .collect::<std::result::Result<_, _>>()?;
+        let end: Vec<u64> = (0..rank)
+            .map(|_| c.uint(enc))
+            .collect::<std::result::Result<_, _>>()?;
         let block = start
             .iter()
             .zip(&end)
@@ -180,7 +188,9 @@ fn regular(c: &mut Cur<'_>, enc: usize, rank: u64) -> std::result::Result<Select
     bounded(0, rank)?;
     let mut dims = Vec::new();
     for _ in 0..rank {
-        let v: Vec<u64> = (0..4).map(|_| c.uint(enc)).collect::<std::result::Result<_, _>>()?;
+        let v: Vec<u64> = (0..4)
+            .map(|_| c.uint(enc))
+            .collect::<std::result::Result<_, _>>()?;
         let (start, stride, count, block) = (v[0], v[1], v[2], v[3]);
         // contiguous along this dimension: one range
         let ranges: Vec<Range<u64>> = if block == stride || count == 1 {
@@ -344,8 +354,14 @@ mod tests {
         assert_eq!(s, Selection::Points(vec![vec![4, 0], vec![5, 1]]));
         assert_eq!(s.rows(9).unwrap(), [4..5, 5..6]);
         assert_eq!(s.ranges_1d(9), None);
-        assert_eq!(parse_selection(&le32(&[3, 1, 0, 0])).unwrap(), Selection::All);
-        assert_eq!(parse_selection(&le32(&[0, 1, 0, 0])).unwrap(), Selection::None);
+        assert_eq!(
+            parse_selection(&le32(&[3, 1, 0, 0])).unwrap(),
+            Selection::All
+        );
+        assert_eq!(
+            parse_selection(&le32(&[0, 1, 0, 0])).unwrap(),
+            Selection::None
+        );
         assert!(parse_selection(&le32(&[9, 1])).is_err());
         // absurd block counts are refused before anything is allocated
         assert!(parse_selection(&le32(&[2, 1, 0, 0, 1, u32::MAX])).is_err());
@@ -360,7 +376,10 @@ mod tests {
         for v in [5u64, 1, 1, 4] {
             b.extend(v.to_le_bytes());
         }
-        assert_eq!(parse_selection(&b).unwrap(), Selection::Blocks(vec![vec![5..9]]));
+        assert_eq!(
+            parse_selection(&b).unwrap(),
+            Selection::Blocks(vec![vec![5..9]])
+        );
         // v3 regular, 4-byte values: start 2, stride 10, count 3, block 2
         let mut b = le32(&[2, 3]);
         b.extend([1, 4]);

@@ -87,13 +87,18 @@
 //!   `session_start_time`, `/general` text fields, `subject_*`.
 #![forbid(unsafe_code)]
 
+mod contents;
+mod degrade;
 mod file;
 pub mod hdf5;
 mod model;
 mod open;
 mod reader;
+mod signals;
+mod spike_events;
 mod table;
 
+pub use degrade::{NOT_READ_KEY, NotRead, Options};
 pub use file::{Intervals, NwbFile, ObjectKind, Series, SeriesChunk, Units};
 pub use model::TimeAxis;
 pub use reader::NwbReader;
