@@ -418,6 +418,7 @@ fn clock_slack(recording: (f64, f64)) -> f64 {
 pub(crate) fn index_events(
     h: &H5File,
     model: &Model,
+    series_events: Vec<(EventChannel, EventData)>,
     recording: Span,
     ctx: &mut Ctx,
 ) -> Result<EventIndex> {
@@ -440,6 +441,7 @@ pub(crate) fn index_events(
             found.push(x);
         }
     }
+    found.extend(series_events);
     let mut reference = recording;
     reference.merge(out.span);
     for (chan, data) in found {

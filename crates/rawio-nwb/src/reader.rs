@@ -87,7 +87,7 @@ impl NwbReader {
         let h = open::open_file(path.as_ref(), &mut ctx)?;
         let model = crate::model::Model::read(&h, &mut ctx)?;
         let mut tables = open::TableCache::default();
-        let signals = crate::signals::index_signals(&h, &model, &mut tables, &mut ctx)?;
+        let mut signals = crate::signals::index_signals(&h, &model, &mut tables, &mut ctx)?;
         let mut units = open::index_units(&h, &model, &mut tables, &mut ctx)?;
         crate::spike_events::index_spike_events(
             &h,
@@ -99,7 +99,8 @@ impl NwbReader {
         )?;
         let mut recording = signals.span;
         recording.merge(units.span);
-        let events = open::index_events(&h, &model, recording, &mut ctx)?;
+        let series_events = std::mem::take(&mut signals.events);
+        let events = open::index_events(&h, &model, series_events, recording, &mut ctx)?;
         let (header, parts) = open::build_header(&h, model, signals, units, events, ctx)?;
         Ok(NwbReader {
             h,

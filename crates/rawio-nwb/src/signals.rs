@@ -5,10 +5,11 @@
 use crate::degrade::Ctx;
 use crate::model::{self, Model, SeriesInfo, TimeAxis};
 use crate::open::{Span, TableCache};
-use crate::reader::Stream;
+use crate::reader::{EventData, Stream};
 use crate::table::{ColumnData, Table};
 use rawio_core::{
-    Annotations, Dtype, Error, RateSource, Result, SampleClock, SignalChannel, SignalStream,
+    Annotations, Dtype, Error, EventChannel, EventKind, RateSource, Result, SampleClock,
+    SignalChannel, SignalStream,
 };
 use rawio_hdf5::{Dataset, ElementType, H5File, SignalData};
 use serde_json::{Value, json};
@@ -27,6 +28,8 @@ pub(crate) struct SignalIndex {
     pub data: Vec<Stream>,
     /// Series that are not streams, with the reason (`other_series`).
     pub other_series: Vec<Value>,
+    /// 1-D series whose timestamps repeat (TTL lines...): event channels, label = value.
+    pub events: Vec<(EventChannel, EventData)>,
     pub span: Span,
 }
 
@@ -85,10 +88,19 @@ pub(crate) fn stored_rows(ds: &Dataset) -> Result<u64> {
     Ok(ext.first().copied().unwrap_or(1))
 }
 
-/// Checks explicit times: finite and strictly increasing (all of them up to
-/// [`CHECKED_TIMESTAMPS`], else that many at the start plus the last), and returns the first,
-/// the last and the median-interval rate of the first [`RATE_INTERVALS`] intervals.
-pub(crate) fn check_times(ts: &Dataset, n: u64) -> Result<(f64, f64, Option<f64>)> {
+/// What [`check_times`] found.
+pub(crate) struct Times {
+    pub first: f64,
+    pub last: f64,
+    /// 1 / median of the first [`RATE_INTERVALS`] intervals.
+    pub median_rate: Option<f64>,
+    /// Whether some consecutive times are equal (events, not samples).
+    pub repeats: bool,
+}
+
+/// Checks explicit times: finite and non-decreasing (all of them up to
+/// [`CHECKED_TIMESTAMPS`], else that many at the start plus the last).
+pub(crate) fn check_times(ts: &Dataset, n: u64) -> Result<Times> {
     let head = n.min(CHECKED_TIMESTAMPS);
     let t = ts.read_rows(0..head)?.to_f64();
     let mut v: Vec<f64> = t.iter().copied().collect();
@@ -98,9 +110,9 @@ pub(crate) fn check_times(ts: &Dataset, n: u64) -> Result<(f64, f64, Option<f64>
     if let Some(i) = v.iter().position(|x| !x.is_finite()) {
         return Err(ts.corrupt(format!("timestamp {i} is {}", v[i])));
     }
-    if let Some(i) = v.windows(2).position(|w| w[1] <= w[0]) {
+    if let Some(i) = v.windows(2).position(|w| w[1] < w[0]) {
         return Err(ts.corrupt(format!(
-            "timestamps are not strictly increasing ({} then {} at {})",
+            "timestamps decrease ({} then {} at {})",
             v[i],
             v[i + 1],
             i + 1
@@ -113,8 +125,51 @@ pub(crate) fn check_times(ts: &Dataset, n: u64) -> Result<(f64, f64, Option<f64>
     let k = usize::try_from(RATE_INTERVALS + 1)
         .unwrap_or(usize::MAX)
         .min(v.len());
-    let rate = rawio_core::clock::nominal_rate(v.get(..k).unwrap_or_default());
-    Ok((first, last, rate))
+    Ok(Times {
+        first,
+        last,
+        median_rate: rawio_core::clock::nominal_rate(v.get(..k).unwrap_or_default()),
+        repeats: v.windows(2).any(|w| w[1] == w[0]),
+    })
+}
+
+/// A 1-D series whose timestamps repeat as an event channel: one event per row, labelled
+/// with the stored value (Open Ephys' TTL series: the line number, negative when it goes low).
+fn series_events(s: &SeriesInfo, ts: &Dataset, n: u64) -> Result<(EventChannel, EventData)> {
+    let times: Vec<f64> = ts.read_rows(0..n)?.to_f64().iter().copied().collect();
+    let labels = s
+        .data
+        .read_rows(0..n)?
+        .to_f64()
+        .iter()
+        .map(|&v| {
+            if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                format!("{}", v as i64)
+            } else {
+                format!("{v}")
+            }
+        })
+        .collect();
+    let mut ann = s.attrs.clone();
+    ann.insert("path".into(), s.path.clone().into());
+    ann.insert(
+        "source".into(),
+        "a 1-D series whose timestamps repeat: one event per row, label = the value".into(),
+    );
+    let chan = EventChannel {
+        name: s.name.clone(),
+        id: s.path.clone(),
+        kind: EventKind::Event,
+        annotations: ann,
+    };
+    Ok((
+        chan,
+        EventData {
+            times,
+            durations: None,
+            labels,
+        },
+    ))
 }
 
 /// A rate the file states for a series with timestamps: a `rate` attribute of the group,
@@ -168,8 +223,22 @@ impl SignalIndex {
                     self.other(s, "no sample", extra);
                     return Ok(());
                 }
-                let (first, last, median) = check_times(&ts, n)?;
-                let (rate, source) = match (stated_rate(h, s, &ts), median) {
+                let Times {
+                    first,
+                    last,
+                    median_rate,
+                    repeats,
+                } = check_times(&ts, n)?;
+                if repeats {
+                    if s.shape.len() != 1 {
+                        return Err(
+                            ts.corrupt("timestamps repeat (not one time per sample) on N-D data")
+                        );
+                    }
+                    self.events.push(series_events(s, &ts, n)?);
+                    return Ok(());
+                }
+                let (rate, source) = match (stated_rate(h, s, &ts), median_rate) {
                     (Some(r), _) => (r, RateSource::Stated),
                     (None, Some(r)) => (r, RateSource::MedianInterval),
                     (None, None) => {
