@@ -10,10 +10,18 @@ use serde_json::{Value, json};
 /// The block annotation `contents`: one object per NWB object (tables and series), in path
 /// order, each with `key` (pynapple's unique short name), `kind` (`units table`,
 /// `interval table`, `events table`, `electrodes table`, `table`, `series (regular clock)`,
-/// `series (explicit clock)`, `series (not a stream)`, `annotation series (events)`,
-/// `spike event series`), `path`, and for tables `rows` and `columns` (names), for series
-/// `shape` and `dtype`.
-pub(crate) fn listing(h: &H5File, model: &Model, streams: &[SignalStream]) -> Value {
+/// `series (explicit clock)`, `series (events: repeated timestamps)`,
+/// `series (not a stream)`, `annotation series (events)`, `annotation series (another
+/// clock)`, `spike event series`), `path`, for tables `rows` and `columns` (names), for
+/// series `shape`, `dtype`, `rate` or `timestamps` (their count) and, when the series is
+/// not read as a stream or events, `note` (why).
+pub(crate) fn listing(
+    h: &H5File,
+    model: &Model,
+    streams: &[SignalStream],
+    event_ids: &[&str],
+    other: &[Value],
+) -> Value {
     let mut found: Vec<(String, Value)> = Vec::new();
     for t in &model.tables {
         let kind = if t.is_units() {
@@ -40,10 +48,21 @@ pub(crate) fn listing(h: &H5File, model: &Model, streams: &[SignalStream]) -> Va
     }
     for s in &model.series {
         let stream = streams.iter().find(|x| x.id == s.path);
+        let event = event_ids.contains(&s.path.as_str());
+        let note = other
+            .iter()
+            .find(|o| o["path"] == s.path.as_str())
+            .and_then(|o| o["reason"].as_str());
         let kind = if s.is_annotation() {
-            "annotation series (events)"
+            if event || note.is_none() {
+                "annotation series (events)"
+            } else {
+                "annotation series (another clock)"
+            }
         } else if s.is_spike_events() {
             "spike event series"
+        } else if event {
+            "series (events: repeated timestamps)"
         } else {
             match stream.map(|x| x.clock) {
                 Some(SampleClock::Regular) => "series (regular clock)",
@@ -66,6 +85,9 @@ pub(crate) fn listing(h: &H5File, model: &Model, streams: &[SignalStream]) -> Va
                     o.insert("timestamps".into(), (*count).into());
                 }
             }
+        }
+        if let (Some(o), Some(n)) = (v.as_object_mut(), note) {
+            o.insert("note".into(), n.into());
         }
         found.push((s.path.clone(), v));
     }

@@ -6,8 +6,9 @@ use rawio_core::{Error, ErrorKind, Result};
 use serde_json::{Value, json};
 
 /// The block annotation listing what was left out: an array of
-/// `{"path", "reason", "kind"}` objects (`kind`: `corrupt`, `not_found`, `unsupported`,
-/// `io` or `invalid`). The same key any rawio reader uses; `rawio info` prints it as a
+/// `{"path", "reason", "kind", "offset"}` objects (`kind`: `corrupt`, `not_found`,
+/// `unsupported`, `io` or `invalid`; `offset`: the byte offset of the problem, the object
+/// header's address, or null). The same key any rawio reader uses; `rawio info` prints it as a
 /// "not read" section and `rawio dump` carries it with the block annotations.
 pub const NOT_READ_KEY: &str = "not_read";
 
@@ -30,12 +31,29 @@ pub struct NotRead {
     pub reason: String,
     /// The kind of error.
     pub kind: &'static str,
+    /// The byte offset of the problem, when known.
+    pub offset: Option<u64>,
 }
 
 impl NotRead {
+    /// The entry for `path` left out because of `e` (the reason is the error's detail).
+    pub(crate) fn from_error(path: &str, e: &Error) -> NotRead {
+        let (reason, offset) = match e {
+            Error::Corrupt { detail, offset, .. } => (detail.clone(), Some(*offset)),
+            Error::Unsupported { feature, .. } => (format!("unsupported: {feature}"), None),
+            other => (other.to_string(), None),
+        };
+        NotRead {
+            path: path.to_owned(),
+            reason,
+            kind: kind_name(e.kind()),
+            offset,
+        }
+    }
+
     /// The entry as listed under [`NOT_READ_KEY`].
     pub fn json(&self) -> Value {
-        json!({"path": self.path, "reason": self.reason, "kind": self.kind})
+        json!({"path": self.path, "reason": self.reason, "kind": self.kind, "offset": self.offset})
     }
 }
 
@@ -82,17 +100,14 @@ impl Ctx {
         if self.strict {
             return Err(e);
         }
-        self.push(path, e.to_string(), kind_name(e.kind()));
+        self.push(NotRead::from_error(path, &e));
         Ok(())
     }
 
-    fn push(&mut self, path: &str, reason: String, kind: &'static str) {
-        if !self.not_read.iter().any(|n| n.path == path) {
-            self.not_read.push(NotRead {
-                path: path.to_owned(),
-                reason,
-                kind,
-            });
+    /// Lists `n` (once per path).
+    pub fn push(&mut self, n: NotRead) {
+        if !self.not_read.iter().any(|x| x.path == n.path) {
+            self.not_read.push(n);
         }
     }
 }

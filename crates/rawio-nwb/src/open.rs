@@ -62,11 +62,7 @@ pub(crate) fn open_file(path: &Path, ctx: &mut Ctx) -> Result<H5File> {
         });
     }
     for u in h.unreadable() {
-        ctx.not_read.push(crate::degrade::NotRead {
-            path: u.path.clone(),
-            reason: u.error.to_string(),
-            kind: crate::degrade::kind_name(u.error.kind()),
-        });
+        ctx.push(crate::degrade::NotRead::from_error(&u.path, &u.error));
     }
     Ok(h)
 }
@@ -636,9 +632,10 @@ pub(crate) fn build_header(
     }
     let mut other = signals.other_series;
     other.extend(events.other_series);
+    let event_ids: Vec<&str> = events.channels.iter().map(|e| e.id.as_str()).collect();
+    let contents = crate::contents::listing(h, &model, &signals.streams, &event_ids, &other);
     let mut seg_ann = Annotations::new();
     seg_ann.insert("other_series".into(), other.into());
-    let contents = crate::contents::listing(h, &model, &signals.streams);
     let mut block_ann = crate::contents::session_summary(&model.session);
     block_ann.extend(model.session);
     block_ann.insert("file_origin".into(), h.path().display().to_string().into());
