@@ -98,6 +98,12 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             let (code, hint) = match e.kind() {
+                ErrorKind::UnknownFormat if is_hdf5(&e) => (
+                    3,
+                    "an HDF5 file without the markers of an enabled HDF5 format (NWB: a \
+                     `nwb_version` attribute or NWB's groups: acquisition, units...; NIX: \
+                     format=\"nix\"); run `rawio formats` to see the enabled formats",
+                ),
                 ErrorKind::UnknownFormat => (
                     3,
                     "run `rawio formats` to see the enabled formats, or pass --format",
@@ -119,6 +125,16 @@ fn main() -> ExitCode {
             eprintln!("hint: {hint}");
             ExitCode::from(code)
         }
+    }
+}
+
+/// Whether an unknown-format error is about a file with the HDF5 signature.
+fn is_hdf5(e: &rawio::Error) -> bool {
+    match e {
+        rawio::Error::UnknownFormat { path } => {
+            rawio::registry::read_prefix(path, 8) == b"\x89HDF\r\n\x1a\n"
+        }
+        _ => false,
     }
 }
 

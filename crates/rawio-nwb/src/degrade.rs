@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 /// The block annotation listing what was left out: an array of
 /// `{"path", "reason", "kind", "offset"}` objects (`kind`: `corrupt`, `not_found`,
 /// `unsupported`, `io` or `invalid`; `offset`: the byte offset of the problem, the object
-/// header's address, or null). The same key any rawio reader uses; `rawio info` prints it as a
+/// header's address, or null; `looked_for`, for a missing file, the paths tried). The same key any rawio reader uses; `rawio info` prints it as a
 /// "not read" section and `rawio dump` carries it with the block annotations.
 pub const NOT_READ_KEY: &str = "not_read";
 
@@ -33,14 +33,25 @@ pub struct NotRead {
     pub kind: &'static str,
     /// The byte offset of the problem, when known.
     pub offset: Option<u64>,
+    /// For a missing file: the paths looked for.
+    pub looked_for: Vec<String>,
 }
 
 impl NotRead {
     /// The entry for `path` left out because of `e` (the reason is the error's detail).
     pub(crate) fn from_error(path: &str, e: &Error) -> NotRead {
+        let mut looked_for = Vec::new();
         let (reason, offset) = match e {
             Error::Corrupt { detail, offset, .. } => (detail.clone(), Some(*offset)),
             Error::Unsupported { feature, .. } => (format!("unsupported: {feature}"), None),
+            Error::NotFound {
+                what,
+                looked_for: l,
+                ..
+            } => {
+                looked_for = l.iter().map(|p| p.display().to_string()).collect();
+                (what.clone(), None)
+            }
             other => (other.to_string(), None),
         };
         NotRead {
@@ -48,12 +59,18 @@ impl NotRead {
             reason,
             kind: kind_name(e.kind()),
             offset,
+            looked_for,
         }
     }
 
     /// The entry as listed under [`NOT_READ_KEY`].
     pub fn json(&self) -> Value {
-        json!({"path": self.path, "reason": self.reason, "kind": self.kind, "offset": self.offset})
+        let mut v = json!({"path": self.path, "reason": self.reason, "kind": self.kind,
+                           "offset": self.offset});
+        if let (Some(o), false) = (v.as_object_mut(), self.looked_for.is_empty()) {
+            o.insert("looked_for".into(), self.looked_for.clone().into());
+        }
+        v
     }
 }
 

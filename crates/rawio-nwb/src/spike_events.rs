@@ -31,11 +31,12 @@ pub(crate) fn index_spike_events(
     Ok(())
 }
 
-/// The sampling rate of the stream the snippets were cut from: an ElectricalSeries stream
-/// whose electrodes include every electrode of `s` (same table).
+/// The sampling rate of the stream the snippets were cut from: among the ElectricalSeries
+/// streams whose electrodes include every electrode of `s` (same table), the fastest (the
+/// broadband recording rather than its LFP).
 fn source_rate(model: &Model, s: &SeriesInfo, signals: &SignalIndex) -> Option<(f64, String)> {
     let (rows, table) = s.electrodes.as_ref()?;
-    model.series.iter().find_map(|o| {
+    let candidates = model.series.iter().filter_map(|o| {
         let (orows, otable) = o.electrodes.as_ref()?;
         if o.path == s.path || otable != table || !rows.iter().all(|r| orows.contains(r)) {
             return None;
@@ -46,7 +47,8 @@ fn source_rate(model: &Model, s: &SeriesInfo, signals: &SignalIndex) -> Option<(
             .find(|c| c.stream_id == o.path)?
             .sampling_rate;
         Some((rate, o.path.clone()))
-    })
+    });
+    candidates.max_by(|a, b| a.0.total_cmp(&b.0))
 }
 
 fn spike_event_channel(

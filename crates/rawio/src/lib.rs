@@ -108,8 +108,9 @@ pub struct OpenOptions {
 
 /// The block annotation under which a reader lists the objects of a recording it left out
 /// because they cannot be read: an array of `{"path", "reason", "kind"}` objects (`kind`:
-/// `corrupt`, `not_found`, `unsupported`, `io` or `invalid`; an optional `offset`, the byte
-/// offset of the problem). Any format may use it; `rawio
+/// `corrupt`, `not_found`, `unsupported`, `io` or `invalid`; optional: `offset`, the byte
+/// offset of the problem, and `looked_for`, the paths tried for a missing file). Any format
+/// may use it; `rawio
 /// info` prints it, `rawio dump` copies it, [`OpenOptions::strict`] refuses it.
 pub const NOT_READ: &str = "not_read";
 
@@ -126,6 +127,8 @@ pub struct NotRead {
     pub kind: String,
     /// The byte offset of the problem, when the reader knows it.
     pub offset: Option<u64>,
+    /// For a missing file, the paths looked for.
+    pub looked_for: Vec<std::path::PathBuf>,
 }
 
 /// Every object the reader left out, from the [`NOT_READ`] block annotations.
@@ -148,6 +151,15 @@ pub fn not_read(header: &Header) -> Vec<NotRead> {
                 reason: s("reason"),
                 kind: s("kind"),
                 offset: v.get("offset").and_then(|x| x.as_u64()),
+                looked_for: v
+                    .get("looked_for")
+                    .and_then(|x| x.as_array())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|p| p.as_str().map(std::path::PathBuf::from))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             });
         }
     }
@@ -173,7 +185,11 @@ fn strict_error(reader: &dyn RawIO, path: &Path) -> Option<Error> {
         "not_found" => Error::NotFound {
             format,
             what: detail,
-            looked_for: vec![path.to_path_buf()],
+            looked_for: if first.looked_for.is_empty() {
+                vec![path.to_path_buf()]
+            } else {
+                first.looked_for.clone()
+            },
         },
         "invalid" => Error::invalid(detail),
         _ => Error::corrupt(format, path, first.offset.unwrap_or(0), detail),
