@@ -151,7 +151,7 @@ def matnwb(path):
         u.attrs["colnames"] = np.array(["spike_times", "electrodes"], dtype=h5py.string_dtype())
         u.attrs["description"] = "units"
         u.create_dataset("id", data=np.array([7, 8, 9], dtype=np.int32))
-        times = np.array([1.05, 1.10, 1.32, 1.20, 1.21])  # unit 9 stored unsorted
+        times = np.array([1.05, 1.10, 1.32, 1.21, 1.20])  # unit 9 stored unsorted
         stds = u.create_dataset("spike_times", data=times)
         idx = u.create_dataset("spike_times_index", (3,), dtype=dt)
         idx[:] = region_refs(stds, [(0, 3), (3, 3), (3, 5)])

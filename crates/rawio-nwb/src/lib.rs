@@ -112,9 +112,10 @@ pub(crate) const FORMAT_ID: &str = "nwb";
 
 /// How confident the NWB reader is that `path` is one of its files: 100 for an HDF5 file
 /// whose root says NWB (`nwb_version`, or `neurodata_type` = `NWBFile`); for other HDF5
-/// files (SpikeLab's bare units exports, which the reader opens too) 80 with the `.nwb`
-/// extension, 40 with `.h5` / `.hdf5`, unless their root declares another data model in a
-/// `format` attribute (as NIX files do): then 0, as for other extensions and non-HDF5 files.
+/// files with one of NWB's root groups (`acquisition`, `units`...: SpikeLab's bare units
+/// exports, which the reader opens too) 80 with the `.nwb` extension, 40 with `.h5` /
+/// `.hdf5`, unless their root declares another data model in a `format` attribute (as NIX
+/// files do). Any other file, HDF5 or not, 0.
 fn sniff(path: &Path) -> Confidence {
     let Some(root) = rawio_hdf5::sniff(path) else {
         return 0;
@@ -123,6 +124,13 @@ fn sniff(path: &Path) -> Confidence {
         return 100;
     }
     if root.text("format").is_some() {
+        return 0;
+    }
+    let shaped = rawio_hdf5::sniff_members(path)
+        .unwrap_or_default()
+        .iter()
+        .any(|m| open::NWB_GROUPS.contains(&m.as_str()));
+    if !shaped {
         return 0;
     }
     if rawio_core::registry::has_extension(path, &["nwb"]) {
@@ -168,10 +176,11 @@ mod tests {
         v.extend_from_slice(rawio_hdf5::SIGNATURE);
         v.extend_from_slice(&[0; 32]);
         std::fs::write(&p, &v).unwrap();
-        assert_eq!(sniff(&p), 80);
+        // the signature alone (no NWB attribute, no NWB group) is not NWB
+        assert_eq!(sniff(&p), 0);
         let q = dir.path().join("x.h5");
         std::fs::write(&q, &v).unwrap();
-        assert_eq!(sniff(&q), 40);
+        assert_eq!(sniff(&q), 0);
         let r = dir.path().join("x.nix");
         std::fs::write(&r, &v).unwrap();
         assert_eq!(sniff(&r), 0);

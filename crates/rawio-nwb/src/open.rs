@@ -27,7 +27,7 @@ use std::path::Path;
 
 /// The root groups of an NWB file (any one of them makes an HDF5 file NWB-shaped, as
 /// SpikeLab's bare `units` exports are).
-const NWB_GROUPS: [&str; 7] = [
+pub(crate) const NWB_GROUPS: [&str; 7] = [
     "acquisition",
     "analysis",
     "general",
