@@ -36,8 +36,8 @@ impl Dataset {
                 .map(|()| shape.clone())
                 .map_err(|e| e.to_string());
         };
-        let Some((layout, max_dims)) = self.local_layout() else {
-            return Ok(shape); // stored in another file: trusted (reads stay bounded)
+        let Some((f, layout, max_dims)) = self.own_layout() else {
+            return Ok(shape); // header not found: trusted (reads stay bounded)
         };
         let DataLayout::Chunked {
             address,
@@ -48,7 +48,6 @@ impl Dataset {
         else {
             return Ok(shape);
         };
-        let f = &self.file.inner.file;
         let sb = f.superblock();
         let (os, ls) = (sb.offset_size, sb.length_size);
         if hdf5_reader::io::Cursor::is_undefined_offset(address, os) {
@@ -93,8 +92,9 @@ impl Dataset {
                 let bytes = chunks.and_then(|n| {
                     n.checked_mul(chunk.iter().try_fold(elem, |a, &c| a.checked_mul(c))?)
                 });
+                let len = f.storage().len();
                 return match bytes {
-                    Some(b) if b <= self.file.max_file_len() => Ok(shape),
+                    Some(b) if b <= len => Ok(shape),
                     _ => Err(format!(
                         "implicitly indexed chunks of shape {shape:?} do not fit in the file"
                     )),
@@ -135,15 +135,27 @@ impl Dataset {
         Ok(bounding_box(&shape, &chunk, &entries))
     }
 
-    /// The layout message and maximum dimensions of this dataset when its object header is
-    /// in this file (checked against the handle's shape and chunk shape), `None` otherwise.
-    fn local_layout(&self) -> Option<(DataLayout, Option<Vec<u64>>)> {
-        let header = self
-            .file
-            .inner
-            .file
-            .get_or_parse_header(self.address())
-            .ok()?;
+    /// The file holding this dataset's object header (this file, or an externally linked
+    /// one), its layout message and its maximum dimensions: the first file whose header at
+    /// the dataset's address has the handle's shape and chunk shape.
+    fn own_layout(&self) -> Option<(hdf5_reader::Hdf5File, DataLayout, Option<Vec<u64>>)> {
+        let mut files = vec![self.file.inner.file.clone()];
+        if let Ok(l) = self.file.inner.linked.lock() {
+            files.extend(l.iter().cloned());
+        }
+        files.into_iter().find_map(|f| {
+            let (layout, max) = self.layout_in(&f)?;
+            Some((f, layout, max))
+        })
+    }
+
+    /// The layout and maximum dimensions of the header at this dataset's address in `f`, if
+    /// it matches the handle's shape and chunk shape.
+    fn layout_in(&self, f: &hdf5_reader::Hdf5File) -> Option<(DataLayout, Option<Vec<u64>>)> {
+        if self.address() >= f.storage().len() {
+            return None;
+        }
+        let header = f.get_or_parse_header(self.address()).ok()?;
         let mut layout = None;
         let mut space = None;
         for m in &header.messages {

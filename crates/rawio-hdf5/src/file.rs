@@ -87,6 +87,8 @@ pub(crate) struct Inner {
     missing: Arc<Mutex<Vec<PathBuf>>>,
     /// The largest size of this file and of every externally linked file opened.
     max_len: Arc<AtomicU64>,
+    /// Every externally linked file opened (any depth).
+    pub(crate) linked: Arc<Mutex<Vec<Hdf5File>>>,
 }
 
 /// An opened HDF5 file: its objects (walked once at open) and every read, with errors that
@@ -130,6 +132,7 @@ struct LinkResolver {
     missing: Arc<Mutex<Vec<PathBuf>>>,
     max_len: Arc<AtomicU64>,
     opened: Mutex<HashMap<String, Hdf5File>>,
+    linked: Arc<Mutex<Vec<Hdf5File>>>,
     depth: usize,
 }
 
@@ -169,10 +172,14 @@ impl ExternalLinkResolver for LinkResolver {
             self.depth + 1,
             &self.missing,
             &self.max_len,
+            &self.linked,
         );
         let f = Hdf5File::open_with_options(&target, opts)?;
         if let Ok(mut map) = self.opened.lock() {
             map.insert(filename.to_owned(), f.clone());
+        }
+        if let Ok(mut l) = self.linked.lock() {
+            l.push(f.clone());
         }
         Ok(Some(f))
     }
@@ -186,6 +193,7 @@ fn reader_options(
     depth: usize,
     missing: &Arc<Mutex<Vec<PathBuf>>>,
     max_len: &Arc<AtomicU64>,
+    linked: &Arc<Mutex<Vec<Hdf5File>>>,
 ) -> hdf5_reader::OpenOptions {
     let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     max_len.fetch_max(len, Ordering::Relaxed);
@@ -211,6 +219,7 @@ fn reader_options(
         opened: Mutex::new(HashMap::new()),
         missing: missing.clone(),
         max_len: max_len.clone(),
+        linked: linked.clone(),
         depth,
     }))
 }
@@ -256,7 +265,8 @@ impl H5File {
         }
         let missing = Arc::new(Mutex::new(Vec::new()));
         let max_len = Arc::new(AtomicU64::new(0));
-        let opts = reader_options(path, format, options, 0, &missing, &max_len);
+        let linked = Arc::new(Mutex::new(Vec::new()));
+        let opts = reader_options(path, format, options, 0, &missing, &max_len, &linked);
         let file = Hdf5File::open_with_options(path, opts).map_err(|e| {
             Error::corrupt(format, path, 0, format!("not a readable HDF5 file: {e}"))
         })?;
@@ -268,6 +278,7 @@ impl H5File {
             index: Index::default(),
             missing,
             max_len,
+            linked,
         };
         inner.index = Walker::new(&inner).run()?;
         Ok(H5File {
