@@ -12,6 +12,9 @@ use std::sync::{Arc, Mutex};
 
 /// Largest decoded chunk accepted by default.
 const MAX_CHUNK_BYTES: usize = 128 << 20;
+/// Decoded chunks kept per file: enough for the chunks a sequential reader straddles
+/// between two reads (a band of chunks across every column), not a whole recording.
+const CHUNK_CACHE_BYTES: usize = 16 << 20;
 /// Deepest chain of externally linked files followed.
 const MAX_EXTERNAL_DEPTH: usize = 8;
 /// Deepest group nesting walked.
@@ -206,6 +209,7 @@ fn reader_options(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     let o = hdf5_reader::OpenOptions::default()
+        .with_chunk_cache_bytes(CHUNK_CACHE_BYTES)
         .with_filter_registry(filters::registry(options.max_chunk_bytes))
         .with_max_read_bytes(max_read)
         .with_max_chunk_bytes(options.max_chunk_bytes);
