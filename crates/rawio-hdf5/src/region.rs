@@ -2,6 +2,8 @@
 //! global heap (what NWB 2.0b writers such as MatNWB use for ragged indexes and table
 //! regions).
 
+#![allow(clippy::single_range_in_vec_init)] // one-range selections are vectors of ranges
+
 use crate::Dataset;
 use crate::value::ElementType;
 use hdf5_reader::global_heap::GlobalHeapCollection;

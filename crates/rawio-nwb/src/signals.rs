@@ -34,6 +34,7 @@ pub(crate) struct SignalIndex {
 }
 
 /// The time axis of a stream: regular, or explicit times.
+#[allow(clippy::large_enum_variant)] // one per series, short-lived
 enum Clock {
     Regular {
         start: f64,
