@@ -42,6 +42,9 @@ import sys
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nwb_fixtures import nwb_root  # noqa: E402  (the NWB root attributes, written by hand)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.normpath(os.path.join(HERE, "..", "nwb", "layouts"))
 GOLDEN = os.path.normpath(os.path.join(HERE, "..", "nwb", "golden", "layouts"))
@@ -117,13 +120,9 @@ def region_refs(ds, runs):
 def matnwb(path):
     rng = np.random.default_rng(2018)
     with h5py.File(path, "w") as f:
-        f.attrs["neurodata_type"] = "NWBFile"
-        f.attrs["namespace"] = "core"
+        nwb_root(f, "rawio-nwb-matnwb-2.0b")
         f.attrs["nwb_version"] = "2.0b"
         f.attrs["help"] = "an NWB:N file for storing cellular-based neurophysiology data"
-        f["identifier"] = "rawio-nwb-matnwb-2.0b"
-        f["session_description"] = "MatNWB 2.0b layout"
-        f["session_start_time"] = "2018-07-04T12:00:00"
         el = f.create_group("general/extracellular_ephys/electrodes")
         el.attrs["neurodata_type"] = "DynamicTable"
         el.attrs["colnames"] = np.array(["x", "location"], dtype=h5py.string_dtype())
@@ -178,12 +177,7 @@ def matnwb(path):
 
 def damaged(path):
     with h5py.File(path, "w") as f:
-        f.attrs["neurodata_type"] = "NWBFile"
-        f.attrs["namespace"] = "core"
-        f.attrs["nwb_version"] = "2.8.0"
-        f["identifier"] = "rawio-nwb-damaged"
-        f["session_description"] = "one bad table, one dangling link"
-        f["session_start_time"] = "2024-05-17T09:30:00+02:00"
+        nwb_root(f, "rawio-nwb-damaged")
         f.create_group("general")
         f["general/subject"] = h5py.ExternalLink("missing_subject.nwb", "/general/subject")
         g = f.create_group("acquisition/series")
