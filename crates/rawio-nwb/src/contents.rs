@@ -11,16 +11,17 @@ use serde_json::{Value, json};
 /// order, each with `key` (pynapple's unique short name), `kind` (`units table`,
 /// `interval table`, `events table`, `electrodes table`, `table`, `series (regular clock)`,
 /// `series (explicit clock)`, `series (events: repeated timestamps)`,
-/// `series (not a stream)`, `annotation series (events)`, `annotation series (another
+/// `series (not a stream)`, `series (not read)`, `annotation series (events)`, `annotation series (another
 /// clock)`, `spike event series`), `path`, for tables `rows` and `columns` (names), for
 /// series `shape`, `dtype`, `rate` or `timestamps` (their count) and, when the series is
-/// not read as a stream or events, `note` (why).
+/// not read as a stream or events or a table is not read, `note` (why).
 pub(crate) fn listing(
     h: &H5File,
     model: &Model,
     streams: &[SignalStream],
     event_ids: &[&str],
     other: &[Value],
+    not_read: &[crate::degrade::NotRead],
 ) -> Value {
     let mut found: Vec<(String, Value)> = Vec::new();
     for t in &model.tables {
@@ -41,18 +42,24 @@ pub(crate) fn listing(
             .dataset(&format!("{}/id", t.path))
             .ok()
             .and_then(|d| table::stored_len(&d).ok());
-        found.push((
-            t.path.clone(),
-            json!({"kind": kind, "rows": rows, "columns": columns}),
-        ));
+        let mut v = json!({"kind": kind, "rows": rows, "columns": columns});
+        if let (Some(o), Some(n)) = (
+            v.as_object_mut(),
+            not_read.iter().find(|n| n.path == t.path),
+        ) {
+            o.insert("note".into(), format!("not read: {}", n.reason).into());
+        }
+        found.push((t.path.clone(), v));
     }
     for s in &model.series {
         let stream = streams.iter().find(|x| x.id == s.path);
         let event = event_ids.contains(&s.path.as_str());
+        let unread = not_read.iter().find(|n| n.path == s.path);
         let note = other
             .iter()
             .find(|o| o["path"] == s.path.as_str())
-            .and_then(|o| o["reason"].as_str());
+            .and_then(|o| o["reason"].as_str())
+            .or(unread.map(|n| n.reason.as_str()));
         let kind = if s.is_annotation() {
             if event || note.is_none() {
                 "annotation series (events)"
@@ -63,6 +70,8 @@ pub(crate) fn listing(
             "spike event series"
         } else if event {
             "series (events: repeated timestamps)"
+        } else if unread.is_some() {
+            "series (not read)"
         } else {
             match stream.map(|x| x.clock) {
                 Some(SampleClock::Regular) => "series (regular clock)",

@@ -633,7 +633,14 @@ pub(crate) fn build_header(
     let mut other = signals.other_series;
     other.extend(events.other_series);
     let event_ids: Vec<&str> = events.channels.iter().map(|e| e.id.as_str()).collect();
-    let contents = crate::contents::listing(h, &model, &signals.streams, &event_ids, &other);
+    let contents = crate::contents::listing(
+        h,
+        &model,
+        &signals.streams,
+        &event_ids,
+        &other,
+        &ctx.not_read,
+    );
     let mut seg_ann = Annotations::new();
     seg_ann.insert("other_series".into(), other.into());
     let mut block_ann = crate::contents::session_summary(&model.session);

@@ -76,6 +76,11 @@ pub(crate) fn index_signals(
     Ok(out)
 }
 
+/// The column count of a signal, as a channel range end.
+fn signal_cols(s: &SignalData) -> usize {
+    usize::try_from(s.channels()).unwrap_or(usize::MAX)
+}
+
 /// The number of rows of `ds` the file stores, and a check that every other dimension is
 /// stored whole (a declared extent past the stored data is not read).
 pub(crate) fn stored_rows(ds: &Dataset) -> Result<u64> {
@@ -342,6 +347,13 @@ impl SignalIndex {
                 )
             }
         };
+        let signal = SignalData::new(s.data.clone())?.with_samples(n);
+        // one row decoded now: a filter or layout this crate cannot decode leaves the series
+        // out at open (listed), rather than failing every later read
+        signal.read(
+            0..n.min(1),
+            &rawio_core::ChannelIndexes::Range(0..signal_cols(&signal)),
+        )?;
         self.channels.extend(channels);
         self.streams.push(SignalStream {
             name: s.name.clone(),
@@ -351,7 +363,7 @@ impl SignalIndex {
             annotations: ann,
         });
         self.data.push(Stream {
-            signal: SignalData::new(s.data.clone())?.with_samples(n),
+            signal,
             t_start,
             times,
         });

@@ -497,16 +497,27 @@ fn zstd_decodes_and_blosc_is_refused_by_name() {
     let f = NwbFile::open(fixture("zstd.h5")).unwrap();
     let s = f.series("zstd_shuffle").unwrap();
     assert_eq!(s.get(0.5, 0.5).unwrap().data.shape(), [1, 3]);
-    // Blosc (32001, written by hdf5plugin) is not decoded: an Unsupported error naming the
-    // filter and the dataset, at read time (the header opens)
+    // Blosc (32001, written by hdf5plugin) is not decoded: the series is left out at open
+    // (one row is decoded then), listed as unsupported naming the filter and the dataset;
+    // strict mode makes it an Unsupported error
     let r = NwbReader::open(fixture("blosc.h5")).unwrap();
-    let e = r
-        .analogsignal_chunk(0, 0, 0, Some(0), Some(10), &ChannelSelection::All)
+    assert!(r.header().signal_streams.is_empty());
+    let nr = &r.header().blocks[0].annotations[rawio_nwb::NOT_READ_KEY][0];
+    assert_eq!(nr["path"], "/acquisition/blosc_series");
+    assert_eq!(nr["kind"], "unsupported");
+    let why = nr["reason"].as_str().unwrap();
+    assert!(why.contains("HDF5 filter 32001"), "{why}");
+    assert!(why.contains("/acquisition/blosc_series/data"), "{why}");
+    let e = NwbReader::open_with(fixture("blosc.h5"), &rawio_nwb::Options { strict: true })
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported);
     let msg = e.to_string();
     assert!(msg.contains("HDF5 filter 32001"), "{msg}");
     assert!(msg.contains("/acquisition/blosc_series/data"), "{msg}");
+    // the object API still lists it and refuses its data by name
+    let f = NwbFile::open(fixture("blosc.h5")).unwrap();
+    let e = f.series("blosc_series").unwrap().read(0..10).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
 }
 
 #[test]
