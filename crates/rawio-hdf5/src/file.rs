@@ -499,7 +499,21 @@ impl Inner {
                     ),
                 )
             }
-            other => Error::corrupt(self.format, &self.path, 0, format!("{object}: {other}")),
+            // the offset is the object's header address when the walk reached it
+            other => {
+                let offset = self
+                    .index
+                    .addr_to_path
+                    .iter()
+                    .find_map(|(a, p)| (p == object).then_some(*a))
+                    .unwrap_or(0);
+                Error::corrupt(
+                    self.format,
+                    &self.path,
+                    offset,
+                    format!("{object}: {other}"),
+                )
+            }
         }
     }
 }
