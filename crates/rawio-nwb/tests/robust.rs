@@ -75,6 +75,14 @@ fn robust_external_link_pair() {
 }
 
 #[test]
+fn robust_missing_link() {
+    // its datasets are scalars (no dimension to set): truncations and byte flips only
+    let p = fixture("missing_link.nwb");
+    assert!(declared(&p).is_empty());
+    rawio_conformance::assert_robust!(&p, rawio_nwb::FORMAT.open);
+}
+
+#[test]
 fn robust_ecephys() {
     robust("ecephys.nwb");
 }
