@@ -55,6 +55,29 @@ impl Fixture {
         Fixture::new(base, &refs)
     }
 
+    /// Copies every file under `testdata/<base>` (recursively); the second value is their
+    /// paths relative to `base`, sorted (as `run.sh` lists the seeds of picking targets).
+    pub fn tree(base: &str) -> (Fixture, Vec<String>) {
+        fn walk(dir: &Path, rel: &Path, out: &mut Vec<String>) {
+            let Ok(rd) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in rd.flatten() {
+                let (p, r) = (e.path(), rel.join(e.file_name()));
+                if p.is_dir() {
+                    walk(&p, &r, out);
+                } else {
+                    out.push(r.to_string_lossy().into_owned());
+                }
+            }
+        }
+        let mut names = Vec::new();
+        walk(&testdata().join(base), Path::new(""), &mut names);
+        names.sort();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        (Fixture::new(base, &refs), names)
+    }
+
     /// The path of `name` inside the fixture (`""`: the fixture directory).
     pub fn path(&self, name: &str) -> PathBuf {
         self.root.join(name)

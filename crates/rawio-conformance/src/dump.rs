@@ -55,21 +55,17 @@ pub fn dump_json_with_progress(
                 let rows = |c: &rawio_core::RawChunk<'_>| -> Vec<Value> {
                     (0..c.len()).map(|i| Value::Array(row_json(c, i))).collect()
                 };
-                let nch = reader.signal_channels_count(k)?;
-                let mut sums = ColumnSums::new(nch);
-                for chunk in reader.signal_chunks(b, s, k, sum_chunk(reader, k)?, all.clone())? {
-                    let (range, chunk) = chunk?;
-                    sums.add(&chunk);
-                    done += range.end - range.start;
-                    progress(done, total);
-                }
+                let sums = stream_sums(reader, (b, s, k), size, &mut |n| {
+                    progress(done + n, total);
+                })?;
+                done += size;
                 let mut entry = json!({
                     "stream_index": k,
                     "t_start": json_f64(reader.signal_t_start(b, s, k)?),
                     "size": size,
                     "head": rows(&head),
                     "tail": rows(&tail),
-                    "sum": floats(&sums.to_f64()),
+                    "sum": floats(&sums),
                 });
                 let clock = h.stream(k)?.clock;
                 if clock.has_explicit_times()
@@ -217,6 +213,71 @@ pub fn dump_json_with_progress(
 /// `not_found`, `unsupported`, `io` or `invalid`). `rawio dump` copies them to its top-level
 /// `not_read` array, `rawio info` prints them, `--strict` makes them an error.
 pub const NOT_READ: &str = "not_read";
+
+/// Streams of at least this many bytes are summed by several threads.
+const PARALLEL_MIN_BYTES: u64 = 64 << 20;
+
+/// Per-channel sums of every sample of stream `k` in segment `(b, s)`, read in chunks through
+/// [`RawIOExt::signal_chunks_in`] (flat memory). Large streams are split into contiguous spans
+/// summed by up to 4 threads (the reader is `Sync`); integer sums are exact whatever the split,
+/// float sums add the spans' partial sums in order. `progress` gets the samples done so far.
+fn stream_sums(
+    reader: &dyn RawIO,
+    (b, s, k): (usize, usize, usize),
+    size: u64,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<f64>> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let nch = reader.signal_channels_count(k)?;
+    let chunk = sum_chunk(reader, k)?;
+    let frame_bytes = reader
+        .header()
+        .stream_channels(k)?
+        .first()
+        .map_or(0, |c| c.dtype.size() as u64 * nch as u64);
+    let threads = if size.saturating_mul(frame_bytes) >= PARALLEL_MIN_BYTES {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    } else {
+        1
+    };
+    let per = size.div_ceil(threads as u64).div_ceil(chunk) * chunk;
+    let spans: Vec<std::ops::Range<u64>> = (0..threads as u64)
+        .map(|i| (i * per).min(size)..((i + 1) * per).min(size))
+        .collect();
+    let done = AtomicU64::new(0);
+    let sum_span =
+        |span: std::ops::Range<u64>, report: &mut dyn FnMut(u64)| -> Result<ColumnSums> {
+            let mut sums = ColumnSums::new(nch);
+            for c in reader.signal_chunks_in(b, s, k, span, chunk, ChannelSelection::All)? {
+                let (range, c) = c?;
+                sums.add(&c);
+                let n = done.fetch_add(range.end - range.start, Ordering::Relaxed);
+                report(n + (range.end - range.start));
+            }
+            Ok(sums)
+        };
+    let parts: Vec<Result<ColumnSums>> = std::thread::scope(|scope| {
+        let others: Vec<_> = spans
+            .iter()
+            .skip(1)
+            .map(|span| scope.spawn(|| sum_span(span.clone(), &mut |_| {})))
+            .collect();
+        // the calling thread sums the first span and reports progress for all
+        let first = sum_span(spans.first().cloned().unwrap_or(0..0), progress);
+        std::iter::once(first)
+            .chain(others.into_iter().map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::invalid("a dump worker thread panicked")))
+            }))
+            .collect()
+    });
+    let mut total = ColumnSums::new(nch);
+    for p in parts {
+        total.merge(&p?);
+    }
+    progress(size);
+    Ok(total.to_f64())
+}
 
 /// Row `i` of a chunk as JSON numbers: integers stay integers, floats follow the contract
 /// (non-finite values as strings).

@@ -354,6 +354,22 @@ impl<'a, D: RemoveAxis> RawArray<'a, D> {
     }
 }
 
+impl RawArray<'_, Ix1> {
+    /// Element `i` widened to f64.
+    pub fn get_f64(&self, i: usize) -> Option<f64> {
+        dispatch_raw!(self, a => a.get(i).map(|v| v.to_f64()))
+    }
+
+    /// Element `i` as an i64, for integer arrays (`None` for float arrays, out-of-range
+    /// indexes and values beyond i64).
+    pub fn get_i64(&self, i: usize) -> Option<i64> {
+        if self.dtype().is_float() {
+            return None;
+        }
+        dispatch_raw!(self, a => a.get(i).and_then(|v| i64::try_from(v.to_i128()).ok()))
+    }
+}
+
 impl RawArray<'_, Ix2> {
     /// Per-column sums as f64 (integers exact, see [`crate::ColumnSums`]).
     pub fn column_sums(&self) -> Vec<f64> {

@@ -306,3 +306,16 @@ impl Header {
         Ok(())
     }
 }
+
+/// Builds an [`Annotations`] map from `(key, value)` pairs.
+pub fn annotations<I, K, V>(pairs: I) -> Annotations
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: Into<String>,
+    V: Into<serde_json::Value>,
+{
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect()
+}

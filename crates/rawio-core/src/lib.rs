@@ -55,7 +55,7 @@ pub use dtype::{Dtype, RawArray, RawChunk, RawTimestamps, RawWaveforms, Sample, 
 pub use error::{Error, ErrorKind, Result};
 pub use header::{
     Annotations, Block, EventChannel, EventKind, Header, Segment, SignalBuffer, SignalChannel,
-    SignalStream, SpikeChannel,
+    SignalStream, SpikeChannel, annotations,
 };
 pub use io::{InterleavedLayout, LeReader, MappedFile, ShortRead};
 pub use npy::{NpyFile, NpyHeader, NpyRawHeader, header_bytes as npy_header_bytes};

@@ -358,10 +358,32 @@ pub trait RawIOExt: RawIO {
         chunk_size: u64,
         channels: ChannelSelection,
     ) -> Result<SignalChunks<'_, Self>> {
+        let size = self.signal_size(block, seg, stream)?;
+        self.signal_chunks_in(block, seg, stream, 0..size, chunk_size, channels)
+    }
+
+    /// As [`RawIOExt::signal_chunks`], over samples `samples` of the segment only (chunks start
+    /// at `samples.start`): for splitting one stream between threads.
+    fn signal_chunks_in(
+        &self,
+        block: usize,
+        seg: usize,
+        stream: usize,
+        samples: Range<u64>,
+        chunk_size: u64,
+        channels: ChannelSelection,
+    ) -> Result<SignalChunks<'_, Self>> {
         if chunk_size == 0 {
             return Err(Error::invalid("chunk_size must be > 0"));
         }
-        let size = self.signal_size(block, seg, stream)?;
+        let range = sample_range(
+            self,
+            block,
+            seg,
+            stream,
+            Some(samples.start),
+            Some(samples.end),
+        )?;
         resolve_channels(self.header(), stream, &channels)?;
         Ok(SignalChunks {
             reader: self,
@@ -370,8 +392,8 @@ pub trait RawIOExt: RawIO {
             stream,
             chunk_size,
             channels,
-            next: 0,
-            size,
+            next: range.start,
+            size: range.end,
             behind: None,
         })
     }
@@ -689,6 +711,7 @@ pub struct SignalChunks<'r, R: RawIO + ?Sized> {
     chunk_size: u64,
     channels: ChannelSelection,
     next: u64,
+    /// End of the iterated range.
     size: u64,
     behind: Option<Range<u64>>,
 }

@@ -73,6 +73,17 @@ impl ColumnSums {
         }
     }
 
+    /// Adds the sums of `other` (the sums of a later part of the same stream).
+    pub fn merge(&mut self, other: &ColumnSums) {
+        for (a, b) in self.ints.iter_mut().zip(&other.ints) {
+            *a += *b;
+        }
+        for (a, b) in self.floats.iter_mut().zip(&other.floats) {
+            *a += *b;
+        }
+        self.is_float |= other.is_float;
+    }
+
     /// The sums as f64 (integers exact until this conversion).
     pub fn to_f64(&self) -> Vec<f64> {
         if self.is_float {
@@ -88,6 +99,18 @@ impl ColumnSums {
 fn add_rows<T: Sample, A>(view: ArrayView2<'_, T>, acc: &mut [A], add: impl Fn(&mut A, T)) {
     let nc = view.ncols();
     if nc == 0 {
+        return;
+    }
+    let transposed = view.t();
+    if view.as_slice().is_none()
+        && let Some(flat) = transposed.as_slice()
+    {
+        // column-major: each channel is one contiguous run
+        for (a, col) in acc.iter_mut().zip(flat.chunks_exact(view.nrows().max(1))) {
+            for &v in col {
+                add(a, v);
+            }
+        }
         return;
     }
     if let Some(flat) = view.as_slice() {
@@ -108,7 +131,7 @@ fn add_rows<T: Sample, A>(view: ArrayView2<'_, T>, acc: &mut [A], add: impl Fn(&
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::{Array2, array};
+    use ndarray::{Array2, ShapeBuilder, array};
 
     #[test]
     fn exact_for_every_width() {
@@ -138,6 +161,12 @@ mod tests {
         let mut s = ColumnSums::new(2);
         s.add(&RawChunk::new(f.view()));
         assert_eq!(s.to_f64(), vec![0.75, 0.0]);
+
+        // column-major
+        let fo = Array2::from_shape_vec((3, 2).f(), vec![1i16, 2, 3, 10, 20, 30]).unwrap();
+        let mut s = ColumnSums::new(2);
+        s.add(&RawChunk::new(fo.view()));
+        assert_eq!(s.to_f64(), vec![6.0, 60.0]);
 
         // a non-contiguous view (every other column)
         let b = Array2::from_shape_fn((5, 4), |(i, c)| (i * 10 + c) as u8);

@@ -472,6 +472,77 @@ impl DeclaredSize {
         }
     }
 
+    /// Every run of decimal digits that follows an occurrence of `marker` in `bytes` (spaces
+    /// skipped): `<nChannels>`, `n_channels_dat =`, a header key... One [`DeclaredSize`] each.
+    pub fn decimals_after(
+        file: impl Into<PathBuf>,
+        bytes: &[u8],
+        marker: &str,
+        what: &str,
+    ) -> Vec<DeclaredSize> {
+        let file = file.into();
+        let m = marker.as_bytes();
+        let mut out = Vec::new();
+        if m.is_empty() {
+            return out;
+        }
+        let mut i = 0;
+        while let Some(p) = bytes
+            .get(i..)
+            .and_then(|rest| rest.windows(m.len()).position(|w| w == m))
+        {
+            let mut start = i + p + m.len();
+            while bytes.get(start).is_some_and(|&b| b == b' ') {
+                start += 1;
+            }
+            let len = bytes[start..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if len > 0 {
+                out.push(DeclaredSize::decimal(
+                    file.clone(),
+                    start as u64,
+                    len as u64,
+                    what,
+                ));
+            }
+            i = start.max(i + p + 1);
+        }
+        out
+    }
+
+    /// The shape dimensions of an `.npy` file's header (`'shape': (3, 4)`), one per dimension.
+    pub fn npy_shape(file: impl Into<PathBuf>, bytes: &[u8]) -> Vec<DeclaredSize> {
+        let file = file.into();
+        let head = &bytes[..bytes.len().min(4096)];
+        let Some(p) = head.windows(10).position(|w| w == b"'shape': (") else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut i = p + 10;
+        let mut dim = 0;
+        while let Some(&b) = head.get(i) {
+            if b == b')' {
+                break;
+            }
+            if b.is_ascii_digit() {
+                let len = head[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+                out.push(DeclaredSize::decimal(
+                    file.clone(),
+                    i as u64,
+                    len as u64,
+                    format!("npy shape dimension {dim}"),
+                ));
+                dim += 1;
+                i += len;
+            } else {
+                i += 1;
+            }
+        }
+        out
+    }
+
     /// `bytes` with this field set to `value`, or `None` when the field lies outside them.
     pub fn apply(&self, bytes: &[u8], value: i128) -> Option<Vec<u8>> {
         let start = usize::try_from(self.offset).ok()?;

@@ -26,7 +26,7 @@
 //! let data = da.dataset("data")?;
 //! println!("{:?} {:?} {unit:?} {coefficients:?}", data.shape(), data.element_type());
 //!
-//! // rows × channels in the stored dtype, by hyperslab
+//! // rows × channels in the stored dtype, by hyperslab (ChannelsFirst for channels × rows)
 //! let signal = SignalData::new(data)?;
 //! let chunk = signal.read(0..1000, &ChannelIndexes::Range(0..2))?;
 //! println!("{:?} {}", chunk.shape(), chunk.dtype());
@@ -76,6 +76,7 @@
 #![forbid(unsafe_code)]
 
 mod attr;
+mod columns;
 pub mod declared;
 mod extent;
 mod file;
@@ -89,6 +90,7 @@ mod sniff;
 mod value;
 
 pub use attr::{Attribute, Attributes};
+pub use columns::ChannelsFirst;
 pub use file::{H5File, Object, OpenOptions, Unreadable};
 pub use filters::{FILTER_LZF, FILTER_ZSTD};
 pub use links::Link;

@@ -151,195 +151,216 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 pub fn parse_session_xml(data: &[u8]) -> Result<SessionXml, ParseError> {
     let mut reader = quick_xml::Reader::from_reader(data);
     reader.config_mut().trim_text(true);
-    let mut path: Vec<Vec<u8>> = Vec::new();
-    let mut text = String::new();
-    let mut out = SessionXml::default();
-    let mut seen_root = false;
-    // required fields: (path suffix, found)
-    let mut found = [false; 5];
+    let mut walk = XmlWalk::default();
     loop {
         let pos = reader.buffer_position();
         let ev = reader
             .read_event()
             .map_err(|e| err(pos, format!("invalid XML: {e}")))?;
         match ev {
-            Event::Start(e) => {
-                let name = e.local_name().as_ref().to_vec();
-                if path.is_empty() {
-                    if name != b"parameters" {
-                        return Err(err(
-                            pos,
-                            format!(
-                                "root element is <{}>, not <parameters>",
-                                String::from_utf8_lossy(&name)
-                            ),
-                        ));
-                    }
-                    seen_root = true;
-                    if let Ok(Some(a)) = e.try_get_attribute("creator") {
-                        out.creator = String::from_utf8_lossy(&a.value).into_owned();
-                    }
-                }
-                path.push(name);
-                text.clear();
-                let p = path_str(&path);
-                match p.as_str() {
-                    "parameters/anatomicalDescription/channelGroups/group" => {
-                        out.anatomical_groups.push(Vec::new());
-                    }
-                    "parameters/spikeDetection/channelGroups/group" => {
-                        out.spike_groups.push(SpikeGroup::default());
-                    }
-                    "parameters/anatomicalDescription/channelGroups/group/channel" => {
-                        let skip = match e.try_get_attribute("skip") {
-                            Ok(Some(a)) => a.value.as_ref().trim_ascii() == b"1",
-                            _ => false,
-                        };
-                        // the channel number comes with the text; remember the flag
-                        if let Some(g) = out.anatomical_groups.last_mut() {
-                            g.push(GroupChannel {
-                                channel: u64::MAX,
-                                skip,
-                            });
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            Event::Empty(e) => {
-                if path.is_empty() {
-                    return Err(err(pos, "empty root element"));
-                }
-                let mut full = path.clone();
-                full.push(e.local_name().as_ref().to_vec());
-                // `<group/>` still counts as a (empty) group
-                match path_str(&full).as_str() {
-                    "parameters/anatomicalDescription/channelGroups/group" => {
-                        out.anatomical_groups.push(Vec::new());
-                    }
-                    "parameters/spikeDetection/channelGroups/group" => {
-                        out.spike_groups.push(SpikeGroup::default());
-                    }
-                    _ => {}
-                }
-            }
+            Event::Start(e) => walk.start(&e, pos)?,
+            Event::Empty(e) => walk.empty(&e, pos)?,
             Event::Text(t) => {
                 let s = t
                     .decode()
                     .map_err(|e| err(pos, format!("invalid text: {e}")))?;
-                text.push_str(&s);
+                walk.text.push_str(&s);
             }
-            Event::CData(t) => {
-                text.push_str(&String::from_utf8_lossy(&t));
-            }
-            Event::End(_) => {
-                let p = path_str(&path);
-                let value = text.trim();
-                let at = pos;
-                match p.as_str() {
-                    "parameters/acquisitionSystem/nBits" => {
-                        out.n_bits = parse_u64(value, at, "nBits")?;
-                        found[0] = true;
-                    }
-                    "parameters/acquisitionSystem/nChannels" => {
-                        out.n_channels = parse_u64(value, at, "nChannels")?;
-                        found[1] = true;
-                    }
-                    "parameters/acquisitionSystem/samplingRate" => {
-                        out.sampling_rate = parse_positive(value, at, "samplingRate")?;
-                        found[2] = true;
-                    }
-                    "parameters/acquisitionSystem/voltageRange" => {
-                        out.voltage_range = parse_finite(value, at, "voltageRange")?;
-                        found[3] = true;
-                    }
-                    "parameters/acquisitionSystem/amplification" => {
-                        let a = parse_finite(value, at, "amplification")?;
-                        if a == 0.0 {
-                            return Err(err(at, "amplification is 0"));
-                        }
-                        out.amplification = a;
-                        found[4] = true;
-                    }
-                    "parameters/acquisitionSystem/offset" if !value.is_empty() => {
-                        out.offset = Some(parse_finite(value, at, "offset")?);
-                    }
-                    "parameters/fieldPotentials/lfpSamplingRate" if !value.is_empty() => {
-                        out.lfp_sampling_rate = Some(parse_positive(value, at, "lfpSamplingRate")?);
-                    }
-                    "parameters/anatomicalDescription/channelGroups/group/channel" => {
-                        let c = parse_u64(value, at, "channel")?;
-                        if let Some(last) =
-                            out.anatomical_groups.last_mut().and_then(|g| g.last_mut())
-                        {
-                            last.channel = c;
-                        }
-                    }
-                    "parameters/spikeDetection/channelGroups/group/channels/channel" => {
-                        let c = parse_u64(value, at, "channel")?;
-                        if let Some(g) = out.spike_groups.last_mut() {
-                            g.channels.push(c);
-                        }
-                    }
-                    "parameters/spikeDetection/channelGroups/group/nSamples"
-                        if !value.is_empty() =>
-                    {
-                        let v = parse_u64(value, at, "nSamples")?;
-                        if let Some(g) = out.spike_groups.last_mut() {
-                            g.n_samples = Some(v);
-                        }
-                    }
-                    "parameters/spikeDetection/channelGroups/group/peakSampleIndex"
-                        if !value.is_empty() =>
-                    {
-                        let v = parse_i64(value, at, "peakSampleIndex")?;
-                        if let Some(g) = out.spike_groups.last_mut() {
-                            g.peak_sample_index = Some(v);
-                        }
-                    }
-                    "parameters/spikeDetection/channelGroups/group/nFeatures"
-                        if !value.is_empty() =>
-                    {
-                        let v = parse_u64(value, at, "nFeatures")?;
-                        if let Some(g) = out.spike_groups.last_mut() {
-                            g.n_features = Some(v);
-                        }
-                    }
-                    "parameters/neuroscope/spikes/nSamples" if !value.is_empty() => {
-                        out.default_n_samples = Some(parse_u64(value, at, "nSamples")?);
-                    }
-                    "parameters/neuroscope/spikes/peakSampleIndex" if !value.is_empty() => {
-                        out.default_peak_sample_index =
-                            Some(parse_i64(value, at, "peakSampleIndex")?);
-                    }
-                    _ => {}
-                }
-                path.pop();
-                text.clear();
-            }
+            Event::CData(t) => walk.text.push_str(&String::from_utf8_lossy(&t)),
+            Event::End(_) => walk.end(pos)?,
             Event::Eof => break,
             _ => {}
         }
     }
-    if !seen_root {
-        return Err(err(0, "no <parameters> element"));
-    }
-    const NAMES: [&str; 5] = [
-        "nBits",
-        "nChannels",
-        "samplingRate",
-        "voltageRange",
-        "amplification",
-    ];
-    for (ok, name) in found.iter().zip(NAMES) {
-        if !ok {
-            return Err(err(
-                0,
-                format!("missing <acquisitionSystem><{name}> element"),
-            ));
+    walk.finish()
+}
+
+/// Element paths of the xml that [`parse_session_xml`] reads.
+const ANATOMICAL_GROUP: &str = "parameters/anatomicalDescription/channelGroups/group";
+const ANATOMICAL_CHANNEL: &str = "parameters/anatomicalDescription/channelGroups/group/channel";
+const SPIKE_GROUP: &str = "parameters/spikeDetection/channelGroups/group";
+
+/// The required `acquisitionSystem` elements, in the order of `XmlWalk::found`.
+const REQUIRED: [&str; 5] = [
+    "nBits",
+    "nChannels",
+    "samplingRate",
+    "voltageRange",
+    "amplification",
+];
+
+/// The state of one pass over the xml events: the open element path, the text of the current
+/// element, and the values found so far.
+#[derive(Default)]
+struct XmlWalk {
+    path: Vec<Vec<u8>>,
+    text: String,
+    out: SessionXml,
+    seen_root: bool,
+    /// Which [`REQUIRED`] elements were found.
+    found: [bool; 5],
+}
+
+impl XmlWalk {
+    fn start(&mut self, e: &quick_xml::events::BytesStart<'_>, pos: u64) -> Result<(), ParseError> {
+        let name = e.local_name().as_ref().to_vec();
+        if self.path.is_empty() {
+            if name != b"parameters" {
+                return Err(err(
+                    pos,
+                    format!(
+                        "root element is <{}>, not <parameters>",
+                        String::from_utf8_lossy(&name)
+                    ),
+                ));
+            }
+            self.seen_root = true;
+            if let Ok(Some(a)) = e.try_get_attribute("creator") {
+                self.out.creator = String::from_utf8_lossy(&a.value).into_owned();
+            }
         }
+        self.path.push(name);
+        self.text.clear();
+        match path_str(&self.path).as_str() {
+            ANATOMICAL_GROUP => self.out.anatomical_groups.push(Vec::new()),
+            SPIKE_GROUP => self.out.spike_groups.push(SpikeGroup::default()),
+            ANATOMICAL_CHANNEL => {
+                let skip = match e.try_get_attribute("skip") {
+                    Ok(Some(a)) => a.value.as_ref().trim_ascii() == b"1",
+                    _ => false,
+                };
+                // the channel number comes with the text; remember the flag
+                if let Some(g) = self.out.anatomical_groups.last_mut() {
+                    g.push(GroupChannel {
+                        channel: u64::MAX,
+                        skip,
+                    });
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
-    Ok(out)
+
+    fn empty(&mut self, e: &quick_xml::events::BytesStart<'_>, pos: u64) -> Result<(), ParseError> {
+        if self.path.is_empty() {
+            return Err(err(pos, "empty root element"));
+        }
+        let mut full = self.path.clone();
+        full.push(e.local_name().as_ref().to_vec());
+        // `<group/>` still counts as a (empty) group
+        match path_str(&full).as_str() {
+            ANATOMICAL_GROUP => self.out.anatomical_groups.push(Vec::new()),
+            SPIKE_GROUP => self.out.spike_groups.push(SpikeGroup::default()),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, at: u64) -> Result<(), ParseError> {
+        let p = path_str(&self.path);
+        let text = std::mem::take(&mut self.text);
+        self.value(&p, text.trim(), at)?;
+        self.path.pop();
+        Ok(())
+    }
+
+    /// Stores the text `value` of the element at path `p` (ending at byte `at`).
+    fn value(&mut self, p: &str, value: &str, at: u64) -> Result<(), ParseError> {
+        let out = &mut self.out;
+        if let Some(name) = p.strip_prefix("parameters/acquisitionSystem/") {
+            return self.acquisition(name, value, at);
+        }
+        match p {
+            "parameters/fieldPotentials/lfpSamplingRate" if !value.is_empty() => {
+                out.lfp_sampling_rate = Some(parse_positive(value, at, "lfpSamplingRate")?);
+            }
+            ANATOMICAL_CHANNEL => {
+                let c = parse_u64(value, at, "channel")?;
+                if let Some(last) = out.anatomical_groups.last_mut().and_then(|g| g.last_mut()) {
+                    last.channel = c;
+                }
+            }
+            "parameters/spikeDetection/channelGroups/group/channels/channel" => {
+                let c = parse_u64(value, at, "channel")?;
+                if let Some(g) = out.spike_groups.last_mut() {
+                    g.channels.push(c);
+                }
+            }
+            "parameters/neuroscope/spikes/nSamples" if !value.is_empty() => {
+                out.default_n_samples = Some(parse_u64(value, at, "nSamples")?);
+            }
+            "parameters/neuroscope/spikes/peakSampleIndex" if !value.is_empty() => {
+                out.default_peak_sample_index = Some(parse_i64(value, at, "peakSampleIndex")?);
+            }
+            _ => {
+                if let Some(name) = p.strip_prefix("parameters/spikeDetection/channelGroups/group/")
+                    && !value.is_empty()
+                    && let Some(g) = out.spike_groups.last_mut()
+                {
+                    spike_group_value(g, name, value, at)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// An `acquisitionSystem` element.
+    fn acquisition(&mut self, name: &str, value: &str, at: u64) -> Result<(), ParseError> {
+        let out = &mut self.out;
+        match name {
+            "nBits" => out.n_bits = parse_u64(value, at, "nBits")?,
+            "nChannels" => out.n_channels = parse_u64(value, at, "nChannels")?,
+            "samplingRate" => out.sampling_rate = parse_positive(value, at, "samplingRate")?,
+            "voltageRange" => out.voltage_range = parse_finite(value, at, "voltageRange")?,
+            "amplification" => {
+                let a = parse_finite(value, at, "amplification")?;
+                if a == 0.0 {
+                    return Err(err(at, "amplification is 0"));
+                }
+                out.amplification = a;
+            }
+            "offset" if !value.is_empty() => {
+                out.offset = Some(parse_finite(value, at, "offset")?);
+            }
+            _ => {}
+        }
+        if let Some(i) = REQUIRED.iter().position(|r| *r == name) {
+            self.found[i] = true;
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<SessionXml, ParseError> {
+        if !self.seen_root {
+            return Err(err(0, "no <parameters> element"));
+        }
+        for (ok, name) in self.found.iter().zip(REQUIRED) {
+            if !ok {
+                return Err(err(
+                    0,
+                    format!("missing <acquisitionSystem><{name}> element"),
+                ));
+            }
+        }
+        Ok(self.out)
+    }
+}
+
+/// A non-empty element `name` of a `spikeDetection` group.
+fn spike_group_value(
+    g: &mut SpikeGroup,
+    name: &str,
+    value: &str,
+    at: u64,
+) -> Result<(), ParseError> {
+    match name {
+        "nSamples" => g.n_samples = Some(parse_u64(value, at, "nSamples")?),
+        "peakSampleIndex" => g.peak_sample_index = Some(parse_i64(value, at, "peakSampleIndex")?),
+        "nFeatures" => g.n_features = Some(parse_u64(value, at, "nFeatures")?),
+        _ => {}
+    }
+    Ok(())
 }
 
 fn path_str(path: &[Vec<u8>]) -> String {

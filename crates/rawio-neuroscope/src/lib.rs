@@ -86,11 +86,22 @@
 //! the last spike and the last event. When all of those are 0 (an empty session), `t_stop`
 //! is one sample period (`1 / samplingRate`) and the segment annotation `t_stop_fallback`
 //! says so.
+//!
+//! # Structure
+//!
+//! Opening is a pipeline of named steps (see CONTRIBUTING, "The open pipeline"), one module
+//! each: discover the session's files (`session`), parse the xml ([`header`], pure), index the
+//! signal files, spike groups and event files (`signals`, `spikes`, `events`, which also build
+//! their header entries), then the segment (`reader`).
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod events;
 pub mod header;
 mod reader;
+mod session;
+mod signals;
+mod spikes;
 
 pub use header::SessionXml;
 pub use reader::{DEFAULT_LFP_SAMPLING_RATE, NeuroscopeReader, Options, SignalFiles};
@@ -99,12 +110,15 @@ use rawio_core::registry::{has_extension, read_prefix};
 use rawio_core::{Confidence, Format, RawIO};
 use std::path::Path;
 
+/// The format id, in [`FORMAT`] and in every error.
+pub const FORMAT_ID: &str = "neuroscope";
+
 /// Bytes of an xml file looked at by [`FORMAT`]'s sniffer.
 const SNIFF_BYTES: usize = 4096;
 
 /// The Neuroscope format descriptor, for the `rawio` registry.
 pub const FORMAT: Format = Format {
-    id: "neuroscope",
+    id: FORMAT_ID,
     name: "Neuroscope / Klusters (Neurosuite)",
     extensions: &["xml", "dat", "lfp", "eeg"],
     opens: "a session: base.xml, base.dat/.lfp/.eeg, or the stem base",

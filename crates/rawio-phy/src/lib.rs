@@ -66,10 +66,27 @@
 //!
 //! One block, one segment; `t_start = 0` (or the first spike if negative), `t_stop = max(last
 //! spike, raw data duration)`, at least one sample after `t_start`.
+//!
+//! # Structure
+//!
+//! Opening is a pipeline of named steps (see CONTRIBUTING, "The open pipeline"), one private
+//! module per concern: `folder` (the folder, `params.py`, the cluster tables, the unit filter),
+//! `spikes` (spike arrays, grouping spikes by unit), `stats` (each unit's templates and mean
+//! amplitude), `templates` (templates, channel map and positions, PC features), `units` (the
+//! spike channels), `raw` (the raw data, its stream and waveforms). [`header`] parses the text
+//! files, without I/O.
 #![forbid(unsafe_code)]
 
+mod folder;
 pub mod header;
+mod raw;
 mod reader;
+mod spikes;
+mod stats;
+mod templates;
+#[cfg(test)]
+mod test_npy;
+mod units;
 
 pub use header::{Params, PyValue, Table};
 pub use reader::PhyReader;
@@ -77,7 +94,7 @@ pub use reader::PhyReader;
 use rawio_core::{Confidence, Format, RawIO, Result};
 use std::path::Path;
 
-/// The format id.
+/// The format id, in [`FORMAT`] and in every error.
 pub const FORMAT_ID: &str = "phy";
 
 /// Which clusters become units.

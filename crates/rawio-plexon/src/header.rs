@@ -425,6 +425,190 @@ impl BlockHeader {
     }
 }
 
+/// Every header of a PLX file: the global header and the channel headers, with where they
+/// are in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileHeaders {
+    /// The global header.
+    pub global: GlobalHeader,
+    /// Spike (DSP) channel headers, in file order.
+    pub dsps: Vec<DspHeader>,
+    /// Event channel headers, in file order.
+    pub events: Vec<EventHeader>,
+    /// Slow channel headers, in file order.
+    pub slows: Vec<SlowHeader>,
+    /// File offset of the first slow channel header.
+    pub slow_start: u64,
+    /// File offset of the first data block (after the last channel header).
+    pub data_start: u64,
+}
+
+/// Why the headers of a file cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderError {
+    /// The file is shorter than the global header.
+    TooShort {
+        /// File size.
+        len: u64,
+    },
+    /// The magic number is not `MAGIC`.
+    BadMagic(u32),
+    /// A header version outside [`VERSIONS`].
+    UnsupportedVersion(i32),
+    /// A negative channel count.
+    NegativeCount {
+        /// Offset of the count in the global header.
+        offset: u64,
+        /// `"spike channel"`, `"event channel"` or `"slow channel"`.
+        what: &'static str,
+        /// The count.
+        count: i32,
+    },
+    /// The channel headers the counts declare end after the end of the file.
+    HeadersPastEnd {
+        /// Spike, event and slow channel counts.
+        counts: [u64; 3],
+        /// Bytes the headers need.
+        needed: u64,
+        /// File size.
+        len: u64,
+    },
+    /// A header ends early.
+    Short(ShortRead),
+}
+
+impl HeaderError {
+    /// The file offset of the problem.
+    pub fn offset(&self) -> u64 {
+        match self {
+            HeaderError::TooShort { len } | HeaderError::HeadersPastEnd { len, .. } => *len,
+            HeaderError::BadMagic(_) | HeaderError::UnsupportedVersion(_) => 0,
+            HeaderError::NegativeCount { offset, .. } => *offset,
+            HeaderError::Short(e) => e.offset,
+        }
+    }
+}
+
+impl std::fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HeaderError::TooShort { len } => write!(
+                f,
+                "the file has {len} bytes, less than the {GLOBAL_HEADER_SIZE}-byte global header"
+            ),
+            HeaderError::BadMagic(m) => {
+                write!(f, "magic number {m:#010x} is not 0x58454c50 (\"PLEX\")")
+            }
+            HeaderError::UnsupportedVersion(v) => {
+                write!(f, "PLX header version {v} (supported: 100 to 107)")
+            }
+            HeaderError::NegativeCount { what, count, .. } => {
+                write!(f, "negative {what} count {count}")
+            }
+            HeaderError::HeadersPastEnd {
+                counts: [d, e, s],
+                needed,
+                len,
+            } => write!(
+                f,
+                "{d} spike, {e} event and {s} slow channel headers need {needed} bytes but the \
+                 file has {len}"
+            ),
+            HeaderError::Short(e) => {
+                write!(f, "header ends early (needed {} more bytes)", e.needed)
+            }
+        }
+    }
+}
+
+impl std::error::Error for HeaderError {}
+
+impl From<ShortRead> for HeaderError {
+    fn from(e: ShortRead) -> Self {
+        HeaderError::Short(e)
+    }
+}
+
+/// Parses `n` headers of `size` bytes from file offset `start` with `parse`.
+fn parse_each<T>(
+    bytes: &[u8],
+    start: u64,
+    n: u64,
+    size: u64,
+    parse: fn(&[u8], u64) -> Result<T, ShortRead>,
+) -> Result<Vec<T>, HeaderError> {
+    (0..n)
+        .map(|i| {
+            let off = start + i * size;
+            let slice = usize::try_from(off)
+                .ok()
+                .zip(usize::try_from(off + size).ok())
+                .and_then(|(a, b)| bytes.get(a..b))
+                .unwrap_or(&[]);
+            parse(slice, off).map_err(HeaderError::Short)
+        })
+        .collect()
+}
+
+impl FileHeaders {
+    /// Parses the global header and every channel header of a file (`bytes` is the whole
+    /// file): checks the size, the magic number, the version and that the declared channel
+    /// headers fit in the file before reading them.
+    pub fn parse(bytes: &[u8]) -> Result<FileHeaders, HeaderError> {
+        let len = bytes.len() as u64;
+        if len < GLOBAL_HEADER_SIZE {
+            return Err(HeaderError::TooShort { len });
+        }
+        let global = GlobalHeader::parse(bytes)?;
+        if global.magic != MAGIC {
+            return Err(HeaderError::BadMagic(global.magic));
+        }
+        if !VERSIONS.contains(&global.version) {
+            return Err(HeaderError::UnsupportedVersion(global.version));
+        }
+        let count = |count: i32, offset: u64, what: &'static str| {
+            u64::try_from(count).map_err(|_| HeaderError::NegativeCount {
+                offset,
+                what,
+                count,
+            })
+        };
+        let n_dsp = count(global.num_dsp_channels, 140, "spike channel")?;
+        let n_ev = count(global.num_event_channels, 144, "event channel")?;
+        let n_slow = count(global.num_slow_channels, 148, "slow channel")?;
+        let dsp_start = GLOBAL_HEADER_SIZE;
+        let ev_start = dsp_start + n_dsp * DSP_HEADER_SIZE;
+        let slow_start = ev_start + n_ev * EVENT_HEADER_SIZE;
+        let data_start = slow_start + n_slow * SLOW_HEADER_SIZE;
+        if data_start > len {
+            return Err(HeaderError::HeadersPastEnd {
+                counts: [n_dsp, n_ev, n_slow],
+                needed: data_start,
+                len,
+            });
+        }
+        Ok(FileHeaders {
+            dsps: parse_each(bytes, dsp_start, n_dsp, DSP_HEADER_SIZE, DspHeader::parse)?,
+            events: parse_each(bytes, ev_start, n_ev, EVENT_HEADER_SIZE, EventHeader::parse)?,
+            slows: parse_each(
+                bytes,
+                slow_start,
+                n_slow,
+                SLOW_HEADER_SIZE,
+                SlowHeader::parse,
+            )?,
+            global,
+            slow_start,
+            data_start,
+        })
+    }
+
+    /// File offset of slow channel header `i`.
+    pub fn slow_header_offset(&self, i: usize) -> u64 {
+        self.slow_start + i as u64 * SLOW_HEADER_SIZE
+    }
+}
+
 /// The stream id of a slow channel: the non-digit prefix of its name (neo's `^\D+`), or
 /// `"unnamed"` when the name starts with a digit or is empty (neo fails on those).
 pub fn stream_id_of(name: &str) -> String {
@@ -447,6 +631,90 @@ pub fn stream_name_of(id: &str) -> String {
         other => other,
     }
     .to_owned()
+}
+
+/// Typed headers for unit tests of the later steps.
+#[cfg(test)]
+pub(crate) mod test_headers {
+    use super::*;
+
+    /// A version-106 global header with clock `ad_frequency` and zero counts.
+    pub(crate) fn global(ad_frequency: i32, last_timestamp: f64) -> GlobalHeader {
+        GlobalHeader {
+            magic: MAGIC,
+            version: 106,
+            comment: String::new(),
+            ad_frequency,
+            num_dsp_channels: 0,
+            num_event_channels: 0,
+            num_slow_channels: 0,
+            num_points_wave: 0,
+            num_points_pre_thr: 0,
+            datetime: [2024, 1, 2, 3, 4, 5],
+            fast_read: 0,
+            waveform_freq: 30000,
+            last_timestamp,
+            trodalness: 1,
+            data_trodalness: 1,
+            bits_per_spike_sample: 12,
+            bits_per_slow_sample: 12,
+            spike_max_magnitude_mv: 3000,
+            slow_max_magnitude_mv: 5000,
+            spike_pre_amp_gain: 1000,
+            acquiring_software: String::new(),
+            processing_software: String::new(),
+            ts_counts: vec![0; 650],
+            wf_counts: vec![0; 650],
+            ev_counts: vec![0; 512],
+        }
+    }
+
+    /// A slow channel header.
+    pub(crate) fn slow(name: &str, channel: i32, ad_freq: i32) -> SlowHeader {
+        SlowHeader {
+            name: name.into(),
+            channel,
+            ad_freq,
+            gain: 1,
+            enabled: 1,
+            preamp_gain: 1000,
+            spike_channel: 0,
+            comment: String::new(),
+            src_id: 0,
+            chan_id: 0,
+        }
+    }
+
+    /// A DSP channel header.
+    pub(crate) fn dsp(name: &str, channel: i32) -> DspHeader {
+        DspHeader {
+            name: name.into(),
+            sig_name: String::new(),
+            channel,
+            wf_rate: 0,
+            sig: 0,
+            reference: 0,
+            gain: 2,
+            filter: 0,
+            threshold: 0,
+            method: 0,
+            n_units: 0,
+            comment: String::new(),
+            src_id: 0,
+            chan_id: 0,
+        }
+    }
+
+    /// An event channel header.
+    pub(crate) fn event(name: &str, channel: i32) -> EventHeader {
+        EventHeader {
+            name: name.into(),
+            channel,
+            comment: String::new(),
+            src_id: 0,
+            chan_id: 0,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -570,6 +838,56 @@ mod tests {
         assert_eq!((h.kind, h.channel, h.unit), (5, 12, 3));
         assert_eq!(h.n_samples(), 100);
         assert_eq!(h.len(), 216);
+    }
+
+    #[test]
+    fn file_headers_checked_before_use() {
+        let mut f = global(106);
+        f[140..144].copy_from_slice(&1i32.to_le_bytes()); // one spike channel
+        f[144..148].copy_from_slice(&0i32.to_le_bytes());
+        f[148..152].copy_from_slice(&2i32.to_le_bytes()); // two slow channels
+        let mut dsp = vec![0u8; DSP_HEADER_SIZE as usize];
+        dsp[0..4].copy_from_slice(b"sig1");
+        f.extend(&dsp);
+        for (i, name) in [b"FP01", b"FP02"].iter().enumerate() {
+            let mut s = vec![0u8; SLOW_HEADER_SIZE as usize];
+            s[0..4].copy_from_slice(*name);
+            s[32..36].copy_from_slice(&(i as i32).to_le_bytes());
+            f.extend(&s);
+        }
+        let h = FileHeaders::parse(&f).unwrap();
+        assert_eq!((h.dsps.len(), h.events.len(), h.slows.len()), (1, 0, 2));
+        assert_eq!(h.dsps[0].name, "sig1");
+        assert_eq!((h.slows[1].name.as_str(), h.slows[1].channel), ("FP02", 1));
+        assert_eq!(h.slow_start, GLOBAL_HEADER_SIZE + DSP_HEADER_SIZE);
+        assert_eq!(h.data_start, f.len() as u64);
+        assert_eq!(h.slow_header_offset(1), h.slow_start + SLOW_HEADER_SIZE);
+
+        let cut = &f[..f.len() - 1];
+        let e = FileHeaders::parse(cut).unwrap_err();
+        assert_eq!(e.offset(), cut.len() as u64);
+        assert!(e.to_string().contains("1 spike, 0 event and 2 slow"), "{e}");
+        assert_eq!(
+            FileHeaders::parse(&f[..100]).unwrap_err(),
+            HeaderError::TooShort { len: 100 }
+        );
+        let mut bad = f.clone();
+        bad[0] = b'X';
+        assert!(matches!(
+            FileHeaders::parse(&bad),
+            Err(HeaderError::BadMagic(_))
+        ));
+        let mut bad = f.clone();
+        bad[4..8].copy_from_slice(&99i32.to_le_bytes());
+        assert_eq!(
+            FileHeaders::parse(&bad).unwrap_err(),
+            HeaderError::UnsupportedVersion(99)
+        );
+        let mut bad = f.clone();
+        bad[144..148].copy_from_slice(&(-1i32).to_le_bytes());
+        let e = FileHeaders::parse(&bad).unwrap_err();
+        assert_eq!(e.offset(), 144);
+        assert_eq!(e.to_string(), "negative event channel count -1");
     }
 
     #[test]

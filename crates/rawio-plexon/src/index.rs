@@ -4,7 +4,9 @@
 //! Memory per block: spikes 16 bytes (timestamp + data offset), slow blocks 16 bytes (data
 //! offset + first sample index), events 10 bytes (timestamp + strobed value).
 
-use crate::header::{BLOCK_EVENT, BLOCK_HEADER_SIZE, BLOCK_SLOW, BLOCK_SPIKE, BlockHeader};
+use crate::header::{
+    BLOCK_EVENT, BLOCK_HEADER_SIZE, BLOCK_SLOW, BLOCK_SPIKE, BlockHeader, FileHeaders,
+};
 
 /// Blocks of one sorted unit (one `(channel, unit)` pair of spike blocks).
 #[derive(Debug, Clone, Default)]
@@ -85,6 +87,92 @@ impl SlowIndex {
         let (ts, n) = self.last?;
         Some(ts.saturating_add(ticks_for(n, ad_frequency, self.rate)))
     }
+}
+
+impl SpikeChannelIndex {
+    /// Adds the spike block at `pos` (waveform data at `data`).
+    fn add(&mut self, h: &BlockHeader, pos: u64, data: u64) {
+        let shape = (h.n_waveforms, h.n_words);
+        match self.wf_shape {
+            None => self.wf_shape = Some(shape),
+            Some(s) if s != shape && self.wf_shape_mismatch.is_none() => {
+                self.wf_shape_mismatch = Some(pos)
+            }
+            Some(_) => {}
+        }
+        let u = match self.units.iter().position(|u| u.unit == h.unit) {
+            Some(u) => u,
+            None => {
+                self.units.push(UnitIndex {
+                    unit: h.unit,
+                    ..Default::default()
+                });
+                self.units.len() - 1
+            }
+        };
+        let unit = &mut self.units[u];
+        unit.timestamps.push(h.timestamp);
+        unit.offsets.push(data);
+        if !h.is_empty() {
+            unit.n_with_waveforms += 1;
+        }
+    }
+}
+
+impl SlowIndex {
+    /// Adds a slow block (samples at `data`); a block more than one tick away from the end of
+    /// the previous one is a gap. Empty blocks are skipped.
+    fn add(&mut self, h: &BlockHeader, data: u64, ad_frequency: i64) {
+        let n = h.n_samples();
+        if n == 0 {
+            return;
+        }
+        if let Some((prev_ts, prev_n)) = self.last {
+            let expected_ticks = i128::from(prev_n) * i128::from(ad_frequency);
+            let actual_ticks =
+                (i128::from(h.timestamp) - i128::from(prev_ts)) * i128::from(self.rate);
+            // more than one tick away from contiguous
+            if self.rate > 0 && (actual_ticks - expected_ticks).abs() > i128::from(self.rate) {
+                self.gaps.push(Gap {
+                    sample: self.total,
+                    block: self.offsets.len(),
+                    timestamp: h.timestamp,
+                    expected: prev_ts.saturating_add(ticks_for(prev_n, ad_frequency, self.rate)),
+                });
+            }
+        } else {
+            self.first_timestamp = Some(h.timestamp);
+        }
+        self.offsets.push(data);
+        self.starts.push(self.total);
+        self.total += n;
+        self.last = Some((h.timestamp, n));
+    }
+}
+
+/// The header of the block at `pos`, when the whole block is in `bytes`.
+fn block_at(bytes: &[u8], pos: u64) -> Result<BlockHeader, Truncated> {
+    let available = (bytes.len() as u64).saturating_sub(pos);
+    let Some(hb) = usize::try_from(pos)
+        .ok()
+        .and_then(|p| bytes.get(p..p.checked_add(16)?))
+        .and_then(|s| <&[u8; 16]>::try_from(s).ok())
+    else {
+        return Err(Truncated {
+            offset: pos,
+            needed: BLOCK_HEADER_SIZE,
+            available,
+        });
+    };
+    let h = BlockHeader::decode(hb);
+    if h.len() > available {
+        return Err(Truncated {
+            offset: pos,
+            needed: h.len(),
+            available,
+        });
+    }
+    Ok(h)
 }
 
 /// `n` samples at `rate` Hz in ticks of `ad_frequency` Hz, rounded down (0 on bad rates).
@@ -210,9 +298,63 @@ pub struct ScanSetup<'a> {
     pub lenient: bool,
 }
 
+/// The index slot of each channel header: headers with the same channel number share a slot;
+/// `None` for a number no data block can carry (outside 0..=65535).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderSlots {
+    /// Slot of each spike channel header.
+    pub dsp: Vec<Option<usize>>,
+    /// Slot of each event channel header.
+    pub events: Vec<Option<usize>>,
+    /// Slot of each slow channel header.
+    pub slows: Vec<Option<usize>>,
+}
+
+impl Index {
+    /// Scans the data blocks of a file whose headers are `headers` (`bytes` is the whole
+    /// file): the channel maps come from the headers, the slow rates from the first header of
+    /// each slow channel number. See [`Index::scan`] for `lenient` and `release`.
+    pub fn scan_file(
+        bytes: &[u8],
+        headers: &FileHeaders,
+        lenient: bool,
+        release: &dyn Fn(u64, u64),
+    ) -> Result<(Index, HeaderSlots), ScanError> {
+        let (dsp, dsp_slots, n_dsp) =
+            ChannelMap::new(&headers.dsps.iter().map(|h| h.channel).collect::<Vec<_>>());
+        let (events, event_slots, n_events) =
+            ChannelMap::new(&headers.events.iter().map(|h| h.channel).collect::<Vec<_>>());
+        let (slows, slow_slots, n_slows) =
+            ChannelMap::new(&headers.slows.iter().map(|h| h.channel).collect::<Vec<_>>());
+        let mut slow_rates = vec![0i64; n_slows];
+        for (h, slot) in headers.slows.iter().zip(&slow_slots).rev() {
+            if let Some(s) = slot.and_then(|s| slow_rates.get_mut(s)) {
+                *s = i64::from(h.ad_freq); // the first header of a channel number wins
+            }
+        }
+        let setup = ScanSetup {
+            dsp: &dsp,
+            n_dsp,
+            events: &events,
+            n_events,
+            slows: &slows,
+            slow_rates,
+            ad_frequency: i64::from(headers.global.ad_frequency),
+            lenient,
+        };
+        let index = Index::scan(bytes, headers.data_start, &setup, release)?;
+        let slots = HeaderSlots {
+            dsp: dsp_slots,
+            events: event_slots,
+            slows: slow_slots,
+        };
+        Ok((index, slots))
+    }
+}
+
 impl Index {
     /// Scans the data blocks of `bytes` (the whole file) from `start`. `release(offset, len)`
-    /// is called behind the cursor every 64 MiB so that a memory-mapped scan keeps a flat
+    /// is called behind the cursor every 16 MiB so that a memory-mapped scan keeps a flat
     /// resident set.
     pub fn scan(
         bytes: &[u8],
@@ -221,135 +363,25 @@ impl Index {
         release: &dyn Fn(u64, u64),
     ) -> Result<Index, ScanError> {
         const RELEASE_EVERY: u64 = 16 << 20;
-        let mut idx = Index {
-            spikes: vec![SpikeChannelIndex::default(); setup.n_dsp],
-            events: vec![EventIndex::default(); setup.n_events],
-            slows: setup
-                .slow_rates
-                .iter()
-                .map(|&rate| SlowIndex {
-                    rate,
-                    ..Default::default()
-                })
-                .collect(),
-            ..Default::default()
-        };
+        let mut idx = Index::empty(setup);
         let len = bytes.len() as u64;
         let mut pos = start;
         let mut released = 0u64;
         let mut max_ts = 0u64;
         let mut last_ts = None;
         while pos < len {
-            let available = len - pos;
-            let Some(hb) = usize::try_from(pos)
-                .ok()
-                .and_then(|p| bytes.get(p..p.checked_add(16)?))
-                .and_then(|s| <&[u8; 16]>::try_from(s).ok())
-            else {
-                idx.truncated(
-                    Truncated {
-                        offset: pos,
-                        needed: BLOCK_HEADER_SIZE,
-                        available,
-                    },
-                    setup.lenient,
-                )?;
-                break;
+            let h = match block_at(bytes, pos) {
+                Ok(h) => h,
+                Err(t) => {
+                    idx.truncated(t, setup.lenient)?;
+                    break;
+                }
             };
-            let h = BlockHeader::decode(hb);
-            let blen = h.len();
-            if blen > available {
-                idx.truncated(
-                    Truncated {
-                        offset: pos,
-                        needed: blen,
-                        available,
-                    },
-                    setup.lenient,
-                )?;
-                break;
-            }
-            let data = pos + BLOCK_HEADER_SIZE;
-            let unknown = || ScanError::UnknownChannel {
-                offset: pos,
-                kind: h.kind,
-                channel: h.channel,
-            };
-            match h.kind {
-                BLOCK_SPIKE => {
-                    let slot = setup.dsp.get(h.channel).ok_or_else(unknown)?;
-                    let ch = &mut idx.spikes[slot];
-                    let shape = (h.n_waveforms, h.n_words);
-                    match ch.wf_shape {
-                        None => ch.wf_shape = Some(shape),
-                        Some(s) if s != shape && ch.wf_shape_mismatch.is_none() => {
-                            ch.wf_shape_mismatch = Some(pos)
-                        }
-                        Some(_) => {}
-                    }
-                    let u = match ch.units.iter().position(|u| u.unit == h.unit) {
-                        Some(u) => u,
-                        None => {
-                            ch.units.push(UnitIndex {
-                                unit: h.unit,
-                                ..Default::default()
-                            });
-                            ch.units.len() - 1
-                        }
-                    };
-                    let unit = &mut ch.units[u];
-                    unit.timestamps.push(h.timestamp);
-                    unit.offsets.push(data);
-                    if !h.is_empty() {
-                        unit.n_with_waveforms += 1;
-                    }
-                }
-                BLOCK_EVENT => {
-                    let slot = setup.events.get(h.channel).ok_or_else(unknown)?;
-                    let ev = &mut idx.events[slot];
-                    ev.timestamps.push(h.timestamp);
-                    ev.labels.push(h.unit);
-                }
-                BLOCK_SLOW => {
-                    let slot = setup.slows.get(h.channel).ok_or_else(unknown)?;
-                    let s = &mut idx.slows[slot];
-                    let n = h.n_samples();
-                    if n > 0 {
-                        if let Some((prev_ts, prev_n)) = s.last {
-                            let expected_ticks =
-                                i128::from(prev_n) * i128::from(setup.ad_frequency);
-                            let actual_ticks = (i128::from(h.timestamp) - i128::from(prev_ts))
-                                * i128::from(s.rate);
-                            // more than one tick away from contiguous
-                            if s.rate > 0
-                                && (actual_ticks - expected_ticks).abs() > i128::from(s.rate)
-                            {
-                                s.gaps.push(Gap {
-                                    sample: s.total,
-                                    block: s.offsets.len(),
-                                    timestamp: h.timestamp,
-                                    expected: prev_ts.saturating_add(ticks_for(
-                                        prev_n,
-                                        setup.ad_frequency,
-                                        s.rate,
-                                    )),
-                                });
-                            }
-                        } else {
-                            s.first_timestamp = Some(h.timestamp);
-                        }
-                        s.offsets.push(data);
-                        s.starts.push(s.total);
-                        s.total += n;
-                        s.last = Some((h.timestamp, n));
-                    }
-                }
-                kind => return Err(ScanError::UnknownType { offset: pos, kind }),
-            }
+            idx.add(&h, pos, setup)?;
             max_ts = max_ts.max(h.timestamp);
             last_ts = Some(h.timestamp);
             idx.n_blocks += 1;
-            pos += blen;
+            pos += h.len();
             if pos - released >= RELEASE_EVERY {
                 release(released, pos - released);
                 released = pos;
@@ -363,6 +395,51 @@ impl Index {
         idx.max_timestamp = last_ts.map(|_| max_ts);
         idx.finish();
         Ok(idx)
+    }
+
+    /// An index with a slot per channel of `setup` and no block.
+    fn empty(setup: &ScanSetup<'_>) -> Index {
+        Index {
+            spikes: vec![SpikeChannelIndex::default(); setup.n_dsp],
+            events: vec![EventIndex::default(); setup.n_events],
+            slows: setup
+                .slow_rates
+                .iter()
+                .map(|&rate| SlowIndex {
+                    rate,
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// Adds the block at `pos` with header `h` to its channel.
+    fn add(&mut self, h: &BlockHeader, pos: u64, setup: &ScanSetup<'_>) -> Result<(), ScanError> {
+        let unknown = || ScanError::UnknownChannel {
+            offset: pos,
+            kind: h.kind,
+            channel: h.channel,
+        };
+        let data = pos + BLOCK_HEADER_SIZE;
+        match h.kind {
+            BLOCK_SPIKE => {
+                let slot = setup.dsp.get(h.channel).ok_or_else(unknown)?;
+                self.spikes[slot].add(h, pos, data);
+            }
+            BLOCK_EVENT => {
+                let slot = setup.events.get(h.channel).ok_or_else(unknown)?;
+                let ev = &mut self.events[slot];
+                ev.timestamps.push(h.timestamp);
+                ev.labels.push(h.unit);
+            }
+            BLOCK_SLOW => {
+                let slot = setup.slows.get(h.channel).ok_or_else(unknown)?;
+                self.slows[slot].add(h, data, setup.ad_frequency);
+            }
+            kind => return Err(ScanError::UnknownType { offset: pos, kind }),
+        }
+        Ok(())
     }
 
     fn truncated(&mut self, t: Truncated, lenient: bool) -> Result<(), ScanError> {

@@ -36,16 +36,31 @@
 //! use `BitsPerSlowSample`, signal `t_start` is the first block's timestamp, the segment's
 //! `t_stop` covers the signals, gaps between slow blocks are reported in the annotations
 //! (and can split segments), and files without data blocks or with a zero clock open.
+//!
+//! # Structure
+//!
+//! Opening is a pipeline of named steps (see CONTRIBUTING, "The open pipeline"):
+//! [`header::FileHeaders::parse`] (pure) reads the headers, [`index::Index::scan_file`] indexes
+//! every data block in one pass, then private modules build the channels (`channels`), the
+//! segments (`segments`) and the block annotations (`annotations`, including the check of the
+//! header's per-channel counts against the index); [`reader`] holds the reader and its reads.
 #![forbid(unsafe_code)]
 
+mod annotations;
+mod channels;
 pub mod header;
 pub mod index;
+mod read;
 pub mod reader;
+mod segments;
 
 pub use reader::{Options, PlexonReader};
 
 use rawio_core::{Confidence, Format, RawIO, Result};
 use std::path::Path;
+
+/// The format id, in [`FORMAT`] and in every error.
+pub const FORMAT_ID: &str = "plexon";
 
 fn sniff(path: &Path) -> Confidence {
     let prefix = rawio_core::registry::read_prefix(path, 4);
@@ -64,7 +79,7 @@ fn open(path: &Path) -> Result<Box<dyn RawIO>> {
 
 /// The Plexon `.plx` format descriptor.
 pub const FORMAT: Format = Format {
-    id: "plexon",
+    id: FORMAT_ID,
     name: "Plexon PLX",
     extensions: &["plx"],
     opens: "a .plx file",

@@ -10,7 +10,9 @@
 //! | `plexon` | `rawio-plexon` | Plexon `.plx` |
 //! | `phy` | `rawio-phy` | KiloSort/Phy output folders |
 //! | `nwb` | `rawio-nwb` | NWB 2.x (pure-Rust HDF5) |
+//! | `nix` | `rawio-nix` | NIX (G-Node) files on HDF5, neo-written or generic |
 //! | `blackrock` | `rawio-blackrock` | Blackrock `.nsX` (spec 2.1–3.0, PTP) and `.nev` |
+//! | `openephys` | `rawio-openephys` | Open Ephys binary (`structure.oebin`) and legacy (`.continuous`) |
 //!
 //! # Example
 //!
@@ -42,8 +44,12 @@ pub use rawio_core::*;
 pub use rawio_blackrock as blackrock;
 #[cfg(feature = "neuroscope")]
 pub use rawio_neuroscope as neuroscope;
+#[cfg(feature = "nix")]
+pub use rawio_nix as nix;
 #[cfg(feature = "nwb")]
 pub use rawio_nwb as nwb;
+#[cfg(feature = "openephys")]
+pub use rawio_openephys as openephys;
 #[cfg(feature = "phy")]
 pub use rawio_phy as phy;
 #[cfg(feature = "plexon")]
@@ -64,8 +70,14 @@ pub fn formats() -> Vec<&'static Format> {
     v.push(&rawio_phy::FORMAT);
     #[cfg(feature = "nwb")]
     v.push(&rawio_nwb::FORMAT);
+    #[cfg(feature = "nix")]
+    v.push(&rawio_nix::FORMAT);
     #[cfg(feature = "blackrock")]
     v.push(&rawio_blackrock::FORMAT);
+    #[cfg(feature = "openephys")]
+    v.push(&rawio_openephys::FORMAT_BINARY);
+    #[cfg(feature = "openephys")]
+    v.push(&rawio_openephys::FORMAT_LEGACY);
     v
 }
 
