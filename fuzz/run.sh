@@ -47,7 +47,7 @@ seeds() {
         phy_params) echo "|phy/uint64_col/params.py phy/int64_plain/params.py" ;;
         phy_npy) echo "@|phy/uint64_col/spike_times.npy phy/uint64_col/spike_clusters.npy phy/uint64_col/spike_templates.npy phy/uint64_col/amplitudes.npy phy/uint64_col/templates.npy phy/uint64_col/channel_map.npy phy/uint64_col/channel_positions.npy phy/uint64_col/pc_features.npy phy/uint64_col/pc_feature_ind.npy" ;;
         phy_tsv) echo "@|phy/int64_plain/cluster_group.tsv phy/int64_plain/cluster_info.tsv phy/int64_plain/cluster_KSLabel.tsv" ;;
-        nwb) echo "|nwb/bare_units.h5 nwb/lzf.h5 nwb/zstd.h5 nwb/superblock_v2.h5 nwb/softlinks_earliest.h5 nwb/latest.h5" ;;
+        nwb) echo "|nwb/bare_units.h5 nwb/lzf.h5 nwb/zstd.h5 nwb/superblock_v2.h5 nwb/softlinks_earliest.h5 nwb/latest.h5 nwb/layouts/matnwb_2_0b.nwb nwb/layouts/damaged.nwb" ;;
         blackrock_nsx) echo "|blackrock/v23_paused.ns5 blackrock/v21.ns2 blackrock/ptp.ns6 blackrock/v30_paused.ns6 blackrock/v23_split.ns5" ;;
         blackrock_nev) echo "|blackrock/v23_paused.nev blackrock/v21.nev blackrock/v22_8bit.nev blackrock/utf16.nev blackrock/v30_paused.nev blackrock/partial.nev" ;;
         openephys_binary) echo "@|$(cd ../testdata && find openephys-binary/gui04_no_node -type f | LC_ALL=C sort | tr '\n' ' ')" ;;

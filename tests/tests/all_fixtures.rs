@@ -37,13 +37,9 @@ fn entries(dir: &Path, format: &rawio::Format) -> Vec<PathBuf> {
 }
 
 /// Checks skipped on real files for a documented defect, with the reason.
-fn known_defects(entry: &Path) -> Vec<(&'static str, String)> {
-    let p = entry.to_string_lossy();
-    if p.contains("openephys-0.6.7-nwb") {
-        // Open Ephys writes `sync_messages` timestamps on the system clock (ms since 1970);
-        // the NWB rework (timestamped series, issue 13) settles the segment bounds.
-        return vec![("segment_bounds", "sync_messages on the system clock".into())];
-    }
+fn known_defects(_entry: &Path) -> Vec<(&'static str, String)> {
+    // none at present: the Open Ephys NWB file's `sync_messages` (system-clock times) are no
+    // longer an event channel of the recording (rawio-nwb, issue 13)
     Vec::new()
 }
 

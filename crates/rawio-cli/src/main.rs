@@ -1,9 +1,13 @@
 //! `rawio`: inspect, dump and check neurophysiology recordings.
 //!
 //! ```text
-//! rawio info PATH [--format F]          readable summary (blocks, streams, units, events)
+//! rawio info PATH [--format F]          readable summary (blocks, streams, units, events,
+//!                                       what the file holds, what was not read)
 //! rawio dump PATH --json [--full]       the rawio-dump/1 JSON contract
 //! rawio check PATH [--full] [--robust]  run the conformance kit on the recording
+//!
+//! `--strict` (info, dump, check): refuse a recording of which the reader left an object out
+//! because it cannot be read, instead of listing it ("not read").
 //! rawio formats                         list the enabled formats
 //! ```
 //!
@@ -38,6 +42,9 @@ enum Command {
         /// Force a format id instead of sniffing (see `rawio formats`).
         #[arg(long)]
         format: Option<String>,
+        /// Fail on any object the reader cannot read instead of listing it as "not read".
+        #[arg(long)]
+        strict: bool,
     },
     /// Print everything the reader exposes as JSON (schema rawio-dump/1).
     Dump {
@@ -52,6 +59,9 @@ enum Command {
         /// Force a format id instead of sniffing.
         #[arg(long)]
         format: Option<String>,
+        /// Fail on any object the reader cannot read instead of listing it as "not read".
+        #[arg(long)]
+        strict: bool,
     },
     /// Run the conformance kit on a recording; exits 1 on any violation.
     Check {
@@ -60,6 +70,9 @@ enum Command {
         /// Force a format id instead of sniffing.
         #[arg(long)]
         format: Option<String>,
+        /// Fail on any object the reader cannot read instead of listing it as "not read".
+        #[arg(long)]
+        strict: bool,
         /// Iterate chunk sizes below 64 over the whole length (slow on long recordings; by
         /// default they cover the first and last 4096 samples, larger sizes always cover all).
         #[arg(long)]
@@ -85,6 +98,12 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             let (code, hint) = match e.kind() {
+                ErrorKind::UnknownFormat if is_hdf5(&e) => (
+                    3,
+                    "an HDF5 file without the markers of an enabled HDF5 format (NWB: a \
+                     `nwb_version` attribute or NWB's groups: acquisition, units...; NIX: \
+                     format=\"nix\"); run `rawio formats` to see the enabled formats",
+                ),
                 ErrorKind::UnknownFormat => (
                     3,
                     "run `rawio formats` to see the enabled formats, or pass --format",
@@ -109,18 +128,29 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether an unknown-format error is about a file with the HDF5 signature.
+fn is_hdf5(e: &rawio::Error) -> bool {
+    match e {
+        rawio::Error::UnknownFormat { path } => {
+            rawio::registry::read_prefix(path, 8) == b"\x89HDF\r\n\x1a\n"
+        }
+        _ => false,
+    }
+}
+
 /// Opens the recording; readers that index the whole file at open (Plexon's block scan) can
 /// take a while on multi-GB files, so a spinner runs meanwhile when stderr is a terminal.
-fn open(path: &Path, format: Option<&str>) -> rawio::Result<Box<dyn RawIO>> {
+fn open(path: &Path, format: Option<&str>, strict: bool) -> rawio::Result<Box<dyn RawIO>> {
     let spinner = std::io::stderr().is_terminal().then(|| {
         let s = indicatif::ProgressBar::new_spinner();
         s.set_message(format!("opening {}", path.display()));
         s.enable_steady_tick(std::time::Duration::from_millis(100));
         s
     });
+    let opts = rawio::OpenOptions { strict };
     let r = match format {
-        Some(f) => rawio::open_as(path, f),
-        None => rawio::open(path),
+        Some(f) => rawio::open_as_with(path, f, &opts),
+        None => rawio::open_with(path, &opts),
     };
     if let Some(s) = spinner {
         s.finish_and_clear();
@@ -145,8 +175,12 @@ fn run(cli: Cli) -> rawio::Result<u8> {
             emit(&format!("{t}\n"));
             Ok(0)
         }
-        Command::Info { path, format } => {
-            let r = open(&path, format.as_deref())?;
+        Command::Info {
+            path,
+            format,
+            strict,
+        } => {
+            let r = open(&path, format.as_deref(), strict)?;
             emit(&info(r.as_ref())?);
             Ok(0)
         }
@@ -155,12 +189,13 @@ fn run(cli: Cli) -> rawio::Result<u8> {
             json,
             full,
             format,
+            strict,
         } => {
             if !json {
                 eprintln!("error: `rawio dump` needs --json (the only output format)");
                 return Ok(2);
             }
-            let r = open(&path, format.as_deref())?;
+            let r = open(&path, format.as_deref(), strict)?;
             let bar = progress_bar();
             let mut cb = |done: u64, total: u64| {
                 if let Some(b) = &bar {
@@ -180,10 +215,11 @@ fn run(cli: Cli) -> rawio::Result<u8> {
         Command::Check {
             path,
             format,
+            strict,
             full,
             robust,
         } => {
-            let r = open(&path, format.as_deref())?;
+            let r = open(&path, format.as_deref(), strict)?;
             let opts = rawio_conformance::CheckOptions {
                 small_chunk_span: if full { None } else { Some(4096) },
                 ..Default::default()
@@ -372,5 +408,99 @@ fn info(r: &dyn RawIO) -> rawio::Result<String> {
         }
         out.push_str(&format!("{t}\n"));
     }
+    out.push_str(&holdings(h));
     Ok(out)
+}
+
+/// A scalar annotation as short text (strings unquoted, lists joined).
+fn ann_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) => a.iter().map(ann_text).collect::<Vec<_>>().join(", "),
+        serde_json::Value::Object(o) => o
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", ann_text(v)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// What the recording holds and what was not read, from the block annotations any reader
+/// may set: `session` (an object of metadata), `contents` (one object per stored object:
+/// `key`, `kind`, `path`, and `rows`/`columns` or `shape`/`dtype`...) and
+/// [`rawio::NOT_READ`] (path and reason of each object left out).
+fn holdings(h: &rawio::Header) -> String {
+    let mut out = String::new();
+    for (b, blk) in h.blocks.iter().enumerate() {
+        let tag = if h.blocks.len() > 1 {
+            format!(" (block {b})")
+        } else {
+            String::new()
+        };
+        if let Some(serde_json::Value::Object(session)) = blk.annotations.get("session")
+            && !session.is_empty()
+        {
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED)
+                .set_header(["session", "value"]);
+            for (k, v) in session {
+                t.add_row([k.clone(), ann_text(v)]);
+            }
+            out.push_str(&format!("session{tag}:\n{t}\n"));
+        }
+        if let Some(list) = blk.annotations.get("contents").and_then(|v| v.as_array()) {
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED).set_header([
+                "key",
+                "kind",
+                "size",
+                "columns / details",
+                "path",
+            ]);
+            for c in list {
+                let get = |k: &str| c.get(k).map(ann_text).unwrap_or_default();
+                let size = match (c.get("rows"), c.get("shape")) {
+                    (Some(r), _) if !r.is_null() => format!("{} rows", ann_text(r)),
+                    (_, Some(serde_json::Value::Array(s))) => {
+                        s.iter().map(ann_text).collect::<Vec<_>>().join(" x ")
+                    }
+                    _ => String::new(),
+                };
+                let details = if c.get("columns").is_some() {
+                    get("columns")
+                } else {
+                    let mut d = vec![get("dtype")];
+                    if let Some(r) = c.get("rate") {
+                        d.push(format!("{} Hz", ann_text(r)));
+                    }
+                    if let Some(n) = c.get("timestamps") {
+                        d.push(format!("{} timestamps", ann_text(n)));
+                    }
+                    if let Some(n) = c.get("note") {
+                        d.push(ann_text(n));
+                    }
+                    d.retain(|x| !x.is_empty());
+                    d.join(", ")
+                };
+                t.add_row([get("key"), get("kind"), size, details, get("path")]);
+            }
+            out.push_str(&format!("contents{tag}: {} objects\n{t}\n", list.len()));
+        }
+    }
+    let missed = rawio::not_read(h);
+    if !missed.is_empty() {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_header(["path", "kind", "reason"]);
+        for n in &missed {
+            t.add_row([n.path.clone(), n.kind.clone(), n.reason.clone()]);
+        }
+        out.push_str(&format!(
+            "not read: {} objects (use --strict to make this an error)\n{t}\n",
+            missed.len()
+        ));
+    }
+    out
 }

@@ -19,7 +19,7 @@ pub fn declared_sizes(path: &Path, file: &Path) -> Vec<DeclaredSize> {
     let Ok(bytes) = std::fs::read(path) else {
         return Vec::new();
     };
-    let Ok(f) = H5File::open(path, "hdf5", &OpenOptions::default()) else {
+    let Ok(f) = H5File::open_partial(path, "hdf5", &OpenOptions::default()) else {
         return Vec::new();
     };
     let mut shapes: HashSet<Vec<u64>> = HashSet::new();

@@ -12,6 +12,9 @@ use std::sync::{Arc, Mutex};
 
 /// Largest decoded chunk accepted by default.
 const MAX_CHUNK_BYTES: usize = 128 << 20;
+/// Decoded chunks kept per file: enough for the chunks a sequential reader straddles
+/// between two reads (a band of chunks across every column), not a whole recording.
+const CHUNK_CACHE_BYTES: usize = 16 << 20;
 /// Deepest chain of externally linked files followed.
 const MAX_EXTERNAL_DEPTH: usize = 8;
 /// Deepest group nesting walked.
@@ -52,6 +55,17 @@ pub struct Object {
     pub soft: bool,
 }
 
+/// An object the walk could not reach: a member whose header cannot be read, a group whose
+/// members cannot be listed, an external link whose target file is missing. Listed by
+/// [`H5File::unreadable`] when the file was opened with [`H5File::open_partial`].
+#[derive(Debug)]
+pub struct Unreadable {
+    /// The object's path (the link's path for an external link).
+    pub path: String,
+    /// Why it cannot be read (naming the object).
+    pub error: Error,
+}
+
 /// The objects of a file, from one walk at open.
 #[derive(Default)]
 struct Index {
@@ -62,6 +76,8 @@ struct Index {
     members: HashMap<String, Vec<Member>>,
     /// Object header address (in this file) → path, for references.
     addr_to_path: HashMap<u64, String>,
+    /// What the walk could not reach.
+    unreadable: Vec<Unreadable>,
 }
 
 pub(crate) struct Inner {
@@ -74,6 +90,8 @@ pub(crate) struct Inner {
     missing: Arc<Mutex<Vec<PathBuf>>>,
     /// The largest size of this file and of every externally linked file opened.
     max_len: Arc<AtomicU64>,
+    /// Every externally linked file opened (any depth).
+    pub(crate) linked: Arc<Mutex<Vec<Hdf5File>>>,
 }
 
 /// An opened HDF5 file: its objects (walked once at open) and every read, with errors that
@@ -117,6 +135,7 @@ struct LinkResolver {
     missing: Arc<Mutex<Vec<PathBuf>>>,
     max_len: Arc<AtomicU64>,
     opened: Mutex<HashMap<String, Hdf5File>>,
+    linked: Arc<Mutex<Vec<Hdf5File>>>,
     depth: usize,
 }
 
@@ -136,13 +155,12 @@ impl ExternalLinkResolver for LinkResolver {
             self.dir.join(filename)
         };
         if !target.is_file() {
+            // left out of the listings (like a dangling soft link); the walk reports the
+            // link itself as unreadable, naming the missing file
             if let Ok(mut m) = self.missing.lock() {
                 m.push(target.clone());
             }
-            return Err(hdf5_reader::error::Error::InvalidData(format!(
-                "external link target {} does not exist",
-                target.display()
-            )));
+            return Ok(None);
         }
         if self.depth >= MAX_EXTERNAL_DEPTH {
             return Err(hdf5_reader::error::Error::InvalidData(format!(
@@ -157,10 +175,14 @@ impl ExternalLinkResolver for LinkResolver {
             self.depth + 1,
             &self.missing,
             &self.max_len,
+            &self.linked,
         );
         let f = Hdf5File::open_with_options(&target, opts)?;
         if let Ok(mut map) = self.opened.lock() {
             map.insert(filename.to_owned(), f.clone());
+        }
+        if let Ok(mut l) = self.linked.lock() {
+            l.push(f.clone());
         }
         Ok(Some(f))
     }
@@ -174,6 +196,7 @@ fn reader_options(
     depth: usize,
     missing: &Arc<Mutex<Vec<PathBuf>>>,
     max_len: &Arc<AtomicU64>,
+    linked: &Arc<Mutex<Vec<Hdf5File>>>,
 ) -> hdf5_reader::OpenOptions {
     let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     max_len.fetch_max(len, Ordering::Relaxed);
@@ -186,6 +209,7 @@ fn reader_options(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     let o = hdf5_reader::OpenOptions::default()
+        .with_chunk_cache_bytes(CHUNK_CACHE_BYTES)
         .with_filter_registry(filters::registry(options.max_chunk_bytes))
         .with_max_read_bytes(max_read)
         .with_max_chunk_bytes(options.max_chunk_bytes);
@@ -199,6 +223,7 @@ fn reader_options(
         opened: Mutex::new(HashMap::new()),
         missing: missing.clone(),
         max_len: max_len.clone(),
+        linked: linked.clone(),
         depth,
     }))
 }
@@ -215,6 +240,25 @@ impl H5File {
         format: &'static str,
         options: &OpenOptions,
     ) -> Result<H5File> {
+        let mut f = Self::open_partial(path, format, options)?;
+        if let Some(inner) = Arc::get_mut(&mut f.inner)
+            && !inner.index.unreadable.is_empty()
+        {
+            return Err(inner.index.unreadable.swap_remove(0).error);
+        }
+        Ok(f)
+    }
+
+    /// Like [`H5File::open`], but an object the walk cannot reach (a member whose header
+    /// cannot be read, a group whose members cannot be listed, an external link whose
+    /// target file is missing) is left out and listed by [`H5File::unreadable`] with its
+    /// error, instead of failing the whole open: a format reader can then read everything
+    /// else and say what it left out. Only a root group that cannot be listed is an error.
+    pub fn open_partial(
+        path: impl AsRef<Path>,
+        format: &'static str,
+        options: &OpenOptions,
+    ) -> Result<H5File> {
         let path = path.as_ref();
         if !path.is_file() {
             return Err(Error::NotFound {
@@ -225,7 +269,8 @@ impl H5File {
         }
         let missing = Arc::new(Mutex::new(Vec::new()));
         let max_len = Arc::new(AtomicU64::new(0));
-        let opts = reader_options(path, format, options, 0, &missing, &max_len);
+        let linked = Arc::new(Mutex::new(Vec::new()));
+        let opts = reader_options(path, format, options, 0, &missing, &max_len, &linked);
         let file = Hdf5File::open_with_options(path, opts).map_err(|e| {
             Error::corrupt(format, path, 0, format!("not a readable HDF5 file: {e}"))
         })?;
@@ -237,6 +282,7 @@ impl H5File {
             index: Index::default(),
             missing,
             max_len,
+            linked,
         };
         inner.index = Walker::new(&inner).run()?;
         Ok(H5File {
@@ -252,6 +298,12 @@ impl H5File {
     /// The format id errors name.
     pub fn format(&self) -> &'static str {
         self.inner.format
+    }
+
+    /// The objects the walk could not reach (always empty for a file opened with
+    /// [`H5File::open`], which fails instead), in walk order.
+    pub fn unreadable(&self) -> &[Unreadable] {
+        &self.inner.index.unreadable
     }
 
     /// Every object reachable from the root, depth-first with names sorted (h5py's order),
@@ -411,10 +463,22 @@ impl H5File {
 }
 
 impl Inner {
+    /// The external link targets found missing so far.
+    fn missing_targets(&self) -> Vec<PathBuf> {
+        self.missing.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
     fn err(&self, object: &str, e: hdf5_reader::error::Error) -> Error {
         use hdf5_reader::error::Error as E;
         let missing = self.missing.lock().map(|m| m.clone()).unwrap_or_default();
-        if !missing.is_empty() {
+        fn not_found(e: &E) -> bool {
+            match e {
+                E::GroupNotFound(_) | E::DatasetNotFound(_) => true,
+                E::Context { source, .. } => not_found(source),
+                _ => false,
+            }
+        }
+        if not_found(&e) && !missing.is_empty() {
             return Error::NotFound {
                 format: self.format,
                 what: format!(
@@ -435,7 +499,21 @@ impl Inner {
                     ),
                 )
             }
-            other => Error::corrupt(self.format, &self.path, 0, format!("{object}: {other}")),
+            // the offset is the object's header address when the walk reached it
+            other => {
+                let offset = self
+                    .index
+                    .addr_to_path
+                    .iter()
+                    .find_map(|(a, p)| (p == object).then_some(*a))
+                    .unwrap_or(0);
+                Error::corrupt(
+                    self.format,
+                    &self.path,
+                    offset,
+                    format!("{object}: {other}"),
+                )
+            }
         }
     }
 }
@@ -484,17 +562,54 @@ impl<'a> Walker<'a> {
                 .or_insert_with(|| here.to_owned());
         }
         let table = self.link_table(g, local);
-        let (groups, datasets) = g.members().map_err(|e| self.inner.err(here, e))?;
-        let mut items: Vec<(String, Option<hdf5_reader::group::Group>, Option<u64>)> = groups
-            .into_iter()
-            .map(|c| (c.name().to_owned(), Some(c), None))
-            .chain(
-                datasets
-                    .into_iter()
-                    .map(|d| (d.name().to_owned(), None, Some(d.address()))),
-            )
-            .collect();
+        let mut items = match g.members() {
+            Ok((groups, datasets)) => groups
+                .into_iter()
+                .map(|c| (c.name().to_owned(), Some(c), None))
+                .chain(
+                    datasets
+                        .into_iter()
+                        .map(|d| (d.name().to_owned(), None, Some(d.address()))),
+                )
+                .collect(),
+            // the root must list; another group is walked member by member, each member
+            // that cannot be opened being reported alone
+            Err(e) if depth == 0 => return Err(self.inner.err(here, e)),
+            Err(e) if table.is_empty() => {
+                self.unreadable(here, self.inner.err(here, e));
+                Vec::new()
+            }
+            Err(_) => self.members_one_by_one(g, path, &table),
+        };
         items.sort_by(|a, b| a.0.cmp(&b.0));
+        // external links whose target file is missing are left out of the listing
+        let mut dangling: Vec<(&String, &String)> = table
+            .iter()
+            .filter_map(|(name, l)| match &l.link {
+                Link::External { file, .. } if !items.iter().any(|i| &i.0 == name) => {
+                    Some((name, file))
+                }
+                _ => None,
+            })
+            .collect();
+        dangling.sort();
+        for (name, file) in dangling {
+            let p = format!("{path}/{name}");
+            let missing = self.inner.missing_targets();
+            let e = Error::NotFound {
+                format: self.inner.format,
+                what: format!(
+                    "the target of the external link {p} ({file}) in {}",
+                    self.inner.path.display()
+                ),
+                looked_for: if missing.is_empty() {
+                    vec![PathBuf::from(file)]
+                } else {
+                    missing
+                },
+            };
+            self.unreadable(&p, e);
+        }
         let mut members = Vec::with_capacity(items.len());
         for (name, cg, ds_addr) in items {
             let link = table.get(&name).map_or(Link::Hard, |l| l.link.clone());
@@ -524,6 +639,53 @@ impl<'a> Walker<'a> {
         }
         self.index.members.insert(here.to_owned(), members);
         Ok(())
+    }
+
+    fn unreadable(&mut self, path: &str, error: Error) {
+        self.index.unreadable.push(Unreadable {
+            path: path.to_owned(),
+            error,
+        });
+    }
+
+    /// The members of a group whose listing failed, opened one at a time from its link
+    /// table: those that cannot be opened are reported unreadable.
+    #[allow(clippy::type_complexity)]
+    fn members_one_by_one(
+        &mut self,
+        g: &hdf5_reader::group::Group,
+        path: &str,
+        table: &HashMap<String, links::LinkEntry>,
+    ) -> Vec<(String, Option<hdf5_reader::group::Group>, Option<u64>)> {
+        let mut names: Vec<&String> = table.keys().collect();
+        names.sort();
+        let mut out = Vec::new();
+        for name in names {
+            if matches!(
+                table.get(name).map(|l| &l.link),
+                Some(Link::External { .. })
+            ) && !self.inner.missing_targets().is_empty()
+            {
+                // reported as a dangling external link by the caller
+                if g.group(name).is_err() && g.dataset(name).is_err() {
+                    continue;
+                }
+            }
+            match (g.group(name), g.dataset(name)) {
+                (Ok(c), _) => out.push((name.clone(), Some(c), None)),
+                (_, Ok(d)) => out.push((name.clone(), None, Some(d.address()))),
+                (Err(ge), Err(de)) => {
+                    let p = format!("{path}/{name}");
+                    let e = match ge {
+                        hdf5_reader::error::Error::GroupNotFound(_) => de,
+                        other => other,
+                    };
+                    let err = self.inner.err(&p, e);
+                    self.unreadable(&p, err);
+                }
+            }
+        }
+        out
     }
 
     /// The link table of `g` (from this file's header cache, or parsed from the storage of

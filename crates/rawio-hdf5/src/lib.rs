@@ -47,44 +47,56 @@
 //! in every storage (symbol tables, compact and dense links), with each member's link kind
 //! (hard, soft with its target, external with its file) and link creation order; soft links
 //! followed; external links resolved relative to the linking file (a missing target is an
-//! [`rawio_core::Error::NotFound`] naming it); object references resolved to paths;
+//! [`rawio_core::Error::NotFound`] naming the link and the file, or, with
+//! [`H5File::open_partial`], an entry of [`H5File::unreadable`]); object references resolved
+//! to paths; dataset region references resolved to the referenced dataset and its selection
+//! ([`Dataset::read_region_refs`], [`Region`], [`Selection`]: NWB 2.0b's ragged indexes);
 //! attributes of every numeric width, text, bool, enum, reference and compound type; datasets
 //! read with dtype dispatch and widening (f64, exact i64/u64), 1-D to N-D hyperslabs, text,
 //! references, enums (with member names) and compounds (typed [`Record`]s). Filters:
-//! deflate, shuffle, fletcher32 (hdf5-reader), LZF (h5py's 32000) and Zstd (hdf5plugin's
-//! 32015) decoded here; any other filter (Blosc 32001, LZ4 32004, bitshuffle 32008, ...)
-//! gives [`rawio_core::Error::Unsupported`] naming it and the dataset when the data is read,
-//! never wrong values. Region references are typed ([`ElementType::RegionRef`]) but not
-//! resolved.
+//! deflate (zlib-rs, pure Rust at zlib-ng speed, with runtime CPU detection), shuffle, LZF
+//! (h5py's 32000) and Zstd (hdf5plugin's 32015) decoded here, fletcher32 by hdf5-reader; the
+//! chunks of one read are decoded in parallel (rayon), and a 16 MiB chunk cache per file keeps
+//! the chunks a sequential reader straddles. Any other filter (Blosc 32001, LZ4 32004,
+//! bitshuffle 32008, ...) gives [`rawio_core::Error::Unsupported`] naming it and the dataset
+//! when the data is read, never wrong values.
 //!
 //! # Bad files
 //!
 //! Every error is a [`rawio_core::Error`] naming the format, the file and the HDF5 object
 //! path (in [`rawio_core::Error::Corrupt`]'s detail, with the object header's address as the
 //! offset when known). Reads are bounded: a decoded chunk by [`OpenOptions::max_chunk_bytes`],
-//! a selection by [`OpenOptions::max_read_ratio`] × the file size (at least 256 MiB), and a
-//! dataset that is not chunked must fit in the file with its declared shape before it is read.
+//! a selection by [`OpenOptions::max_read_ratio`] × the file size (at least 256 MiB), and every
+//! read by the dataset's [`Dataset::stored_extent`]: a contiguous dataset must fit in the file
+//! with its declared shape, and a chunked one is read only within the chunks its index lists
+//! (a shape declared as 2^62 rows on a small file is never looped over). A walk that meets an
+//! unreadable member either fails ([`H5File::open`]) or leaves it out and lists it
+//! ([`H5File::open_partial`], [`Unreadable`]). [`sniff_members`] lists the root group's
+//! members for a registry's sniff.
 #![forbid(unsafe_code)]
 
 mod attr;
 mod columns;
 pub mod declared;
+mod extent;
 mod file;
 mod filters;
 mod links;
 mod object;
 mod read;
+mod region;
 mod signal;
 mod sniff;
 mod value;
 
 pub use attr::{Attribute, Attributes};
 pub use columns::ChannelsFirst;
-pub use file::{H5File, Object, OpenOptions};
+pub use file::{H5File, Object, OpenOptions, Unreadable};
 pub use filters::{FILTER_LZF, FILTER_ZSTD};
 pub use links::Link;
 pub use object::{Dataset, Group, Member, MemberKind};
 pub use read::Array;
+pub use region::{Region, Selection};
 pub use signal::SignalData;
-pub use sniff::{RootAttributes, SIGNATURE, has_signature, sniff};
+pub use sniff::{RootAttributes, SIGNATURE, has_signature, sniff, sniff_members};
 pub use value::{ElementType, Record, Value};

@@ -142,6 +142,8 @@ pub struct Dataset {
     pub(crate) path: String,
     pub(crate) inner: hdf5_reader::Dataset,
     elem: ElementType,
+    /// [`Dataset::stored_extent`], computed once (shared by clones).
+    pub(crate) extent: std::sync::Arc<std::sync::OnceLock<std::result::Result<Vec<u64>, String>>>,
 }
 
 impl std::fmt::Debug for Dataset {
@@ -162,6 +164,7 @@ impl Dataset {
             path,
             inner,
             elem,
+            extent: Default::default(),
         }
     }
 

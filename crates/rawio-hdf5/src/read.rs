@@ -66,7 +66,7 @@ impl Dataset {
         self.file.corrupt_at(&self.path, self.address(), detail)
     }
 
-    fn map_err(&self, e: hdf5_reader::error::Error) -> Error {
+    pub(crate) fn map_err(&self, e: hdf5_reader::error::Error) -> Error {
         self.file.err(&self.path, e)
     }
 
@@ -74,7 +74,7 @@ impl Dataset {
     /// not chunked stores every element in the file, so its declared size must fit in it.
     /// (Chunked datasets are read chunk by chunk and only the selection is allocated, within
     /// the file's read limit.)
-    fn check_extent(&self) -> Result<()> {
+    pub(crate) fn check_extent(&self) -> Result<()> {
         if self.chunk_shape().is_some() {
             return Ok(());
         }
@@ -89,6 +89,23 @@ impl Dataset {
                 self.shape()
             ))),
         }
+    }
+
+    /// Checks a selection (`sel[d]` of dimension `d`, the others whole) against the stored
+    /// extent: elements the shape declares but the file does not store are not read.
+    pub(crate) fn check_stored(&self, sel: &[Range<u64>]) -> Result<()> {
+        let ext = self.stored_extent()?;
+        for (d, (&e, &len)) in ext.iter().zip(self.shape()).enumerate() {
+            let end = sel.get(d).map_or(len, |r| r.end);
+            if end > e && sel.get(d).is_none_or(|r| !r.is_empty()) {
+                return Err(self.corrupt(format!(
+                    "dimension {d} is declared with {len} elements but the file stores {e} \
+                     (stored extent {ext:?}); element {} requested",
+                    end - 1
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Rows `rows` of the first dimension, every other dimension whole, in the stored dtype
@@ -134,7 +151,6 @@ impl Dataset {
         let dt = self.element_type().numeric_dtype().ok_or_else(|| {
             self.corrupt(format!("not a numeric dataset ({:?})", self.element_type()))
         })?;
-        self.check_extent()?;
         // hdf5-reader cannot express empty selections: build them here
         if sel.iter().any(|r| r.is_empty()) {
             let dims: Vec<usize> = sel
@@ -143,6 +159,7 @@ impl Dataset {
                 .collect();
             return Ok(empty_array(dt, &dims));
         }
+        self.check_stored(&sel)?;
         match self.element_type() {
             ElementType::Numeric(_) => self.read_numeric(dt, &sel),
             _ => self.read_enum(&sel),
@@ -160,12 +177,23 @@ impl Dataset {
                 })
                 .collect(),
         };
+        // chunks decoded in parallel (rayon) when the selection spans several of them
+        let parallel = self.chunk_shape().is_some_and(|c| {
+            sel.iter()
+                .zip(&c)
+                .map(|(r, &c)| (r.end - r.start).div_ceil(c.max(1)))
+                .try_fold(1u64, u64::checked_mul)
+                .is_none_or(|n| n > 1)
+        });
         macro_rules! rd {
             ($t:ty) => {
                 RawArray::new(
-                    self.inner
-                        .read_slice::<$t>(&info)
-                        .map_err(|e| self.map_err(e))?,
+                    if parallel {
+                        self.inner.read_slice_parallel::<$t>(&info)
+                    } else {
+                        self.inner.read_slice::<$t>(&info)
+                    }
+                    .map_err(|e| self.map_err(e))?,
                 )
             };
         }
@@ -268,7 +296,7 @@ impl Dataset {
         if *self.element_type() != ElementType::Text {
             return Err(self.corrupt("not a text dataset"));
         }
-        self.check_extent()?;
+        self.check_stored(&[])?;
         self.inner.read_strings().map_err(|e| self.map_err(e))
     }
 
@@ -286,7 +314,7 @@ impl Dataset {
         if *self.element_type() != ElementType::ObjectRef {
             return Err(self.corrupt("not an object-reference dataset"));
         }
-        self.check_extent()?;
+        self.check_stored(&[])?;
         let raw = self.inner.read_raw_bytes().map_err(|e| self.map_err(e))?;
         let os = self.file.inner.offset_size;
         let addrs = hdf5_reader::reference::read_object_references(&raw, os)
@@ -313,7 +341,7 @@ impl Dataset {
             }
             _ => {}
         }
-        self.check_extent()?;
+        self.check_stored(&[])?;
         let dt = self.inner.dtype().clone();
         let size = hdf5_reader::dtype_element_size(&dt).unwrap_or(0);
         if size == 0 || matches!(dt, Datatype::VarLen { .. }) {

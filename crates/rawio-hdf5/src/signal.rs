@@ -19,7 +19,9 @@ pub struct SignalData {
 }
 
 impl SignalData {
-    /// Wraps `ds`: it must be 1-D or 2-D numeric (bools and enums read as integers).
+    /// Wraps `ds`: it must be 1-D or 2-D numeric (bools and enums read as integers), and
+    /// its columns stored whole. The samples are the rows the file stores
+    /// ([`Dataset::stored_extent`]), at most the declared ones.
     pub fn new(ds: Dataset) -> Result<SignalData> {
         let dtype = ds.element_type().numeric_dtype();
         let (Some(dtype), 1 | 2) = (dtype, ds.ndim()) else {
@@ -32,7 +34,14 @@ impl SignalData {
                 ),
             ));
         };
-        let samples = ds.len();
+        let ext = ds.stored_extent()?;
+        if ext.get(1..) != ds.shape().get(1..) {
+            return Err(ds.corrupt(format!(
+                "shape {:?} declared, but the file stores {ext:?}",
+                ds.shape()
+            )));
+        }
+        let samples = ext.first().copied().unwrap_or(1).min(ds.len());
         let channels = ds.shape().get(1).copied().unwrap_or(1);
         Ok(SignalData {
             ds,
@@ -40,6 +49,13 @@ impl SignalData {
             channels,
             dtype,
         })
+    }
+
+    /// The same signal cut to its first `samples` rows (at most the stored ones): for a
+    /// series whose times are fewer than its rows.
+    pub fn with_samples(mut self, samples: u64) -> SignalData {
+        self.samples = self.samples.min(samples);
+        self
     }
 
     /// The dataset.
@@ -74,6 +90,13 @@ impl SignalData {
                 (lo, hi, Some(l.iter().map(|&i| i - lo).collect::<Vec<_>>()))
             }
         };
+        if samples.end > self.samples || samples.start > samples.end {
+            return Err(Error::out_of_range(
+                "sample",
+                samples.end,
+                self.samples.saturating_add(1),
+            ));
+        }
         let (lo64, hi64) = (lo as u64, hi as u64);
         if hi64 > self.channels || lo > hi {
             return Err(Error::out_of_range("channel", hi64, self.channels + 1));

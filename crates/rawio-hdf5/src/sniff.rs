@@ -75,13 +75,37 @@ pub fn sniff(path: &Path) -> Option<RootAttributes> {
     Some(root_attributes(path).unwrap_or_default())
 }
 
-fn root_attributes(path: &Path) -> Option<RootAttributes> {
+/// `None` when `path` is not a file with the HDF5 signature; otherwise the names of the root
+/// group's members, sorted (empty when they cannot be read). Cheap (the root group's links
+/// only, external links not followed) and never fails: formats whose files carry no
+/// identifying attribute recognise them by their top-level groups (NWB's `acquisition`,
+/// `units`, ...).
+pub fn sniff_members(path: &Path) -> Option<Vec<String>> {
+    if !path.is_file() || !has_signature(path) {
+        return None;
+    }
+    let names = cheap_open(path)
+        .and_then(|f| f.root_group().ok()?.member_names().ok())
+        .map(|(mut g, d)| {
+            g.extend(d);
+            g.sort();
+            g
+        });
+    Some(names.unwrap_or_default())
+}
+
+/// The file opened for a sniff: no chunk cache, small limits.
+fn cheap_open(path: &Path) -> Option<hdf5_reader::Hdf5File> {
     let opts = hdf5_reader::OpenOptions::default()
         .with_chunk_cache_bytes(0)
         .with_max_object_header_bytes(MAX_HEADER_BYTES)
         .with_max_read_bytes(1 << 20)
         .with_max_chunk_bytes(1 << 20);
-    let file = hdf5_reader::Hdf5File::open_with_options(path, opts).ok()?;
+    hdf5_reader::Hdf5File::open_with_options(path, opts).ok()
+}
+
+fn root_attributes(path: &Path) -> Option<RootAttributes> {
+    let file = cheap_open(path)?;
     let attrs = file.root_group().ok()?.attributes().ok()?;
     let mut out = RootAttributes::default();
     for a in attrs {
@@ -133,6 +157,8 @@ mod tests {
         assert!(has_signature(&p));
         assert_eq!(sniff(&p), Some(RootAttributes::default()));
         assert_eq!(sniff(dir.path()), None);
+        assert_eq!(sniff_members(&p), Some(Vec::new()));
+        assert_eq!(sniff_members(dir.path()), None);
         assert_eq!(sniff(&dir.path().join("missing.h5")), None);
     }
 }

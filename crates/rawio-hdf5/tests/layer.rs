@@ -437,3 +437,49 @@ fn rawio_conformance_free_testdata(rel: &str) -> std::path::PathBuf {
         .join("../../testdata")
         .join(rel)
 }
+
+#[test]
+fn partial_walks_stored_extents_region_references() {
+    // a dangling external link: open fails naming it, open_partial lists it and goes on
+    let p = testdata("nwb/missing_link.nwb");
+    let e = H5File::open(&p, "x", &OpenOptions::default()).unwrap_err();
+    assert!(
+        e.to_string().contains("/acquisition/linked_raw/data"),
+        "{e}"
+    );
+    let f = H5File::open_partial(&p, "x", &OpenOptions::default()).unwrap();
+    let u = f.unreadable();
+    assert_eq!(u.len(), 1);
+    assert_eq!(u[0].path, "/acquisition/linked_raw/data");
+    assert_eq!(u[0].error.kind(), ErrorKind::NotFound);
+    assert!(u[0].error.to_string().contains("does_not_exist.nwb"));
+    assert!(f.is_dataset("/acquisition/linked_raw/starting_time"));
+    // stored extents: chunked (the allocated chunks), contiguous (the shape)
+    let f = open("nwb/ecephys.nwb");
+    let d = f.dataset("/acquisition/ElectricalSeries/data").unwrap();
+    assert_eq!(d.chunk_shape(), Some(vec![1000, 8]));
+    assert_eq!(d.stored_extent().unwrap(), [30000, 8]);
+    let id = f.dataset("/units/id").unwrap();
+    assert_eq!(id.stored_extent().unwrap(), id.shape());
+    // region references (MatNWB's NWB 2.0b ragged index): hyperslabs of spike_times
+    let f = open("nwb/layouts/matnwb_2_0b.nwb");
+    let idx = f.dataset("/units/spike_times_index").unwrap();
+    assert_eq!(*idx.element_type(), ElementType::RegionRef);
+    let refs = idx.read_region_refs().unwrap();
+    let runs: Vec<Vec<std::ops::Range<u64>>> = refs
+        .iter()
+        .map(|r| {
+            let r = r.as_ref().unwrap();
+            assert_eq!(r.path.as_deref(), Some("/units/spike_times"));
+            r.selection.ranges_1d(5).unwrap()
+        })
+        .collect();
+    assert_eq!(runs, vec![vec![0..3], vec![], vec![3..5]]);
+    assert!(f.dataset("/units/id").unwrap().read_region_refs().is_err());
+    // the root's members, cheaply
+    assert_eq!(
+        rawio_hdf5::sniff_members(&testdata("nwb/bare_units.h5")).unwrap(),
+        ["units"]
+    );
+    assert_eq!(rawio_hdf5::sniff_members(&testdata("nwb/nope.h5")), None);
+}

@@ -1,5 +1,6 @@
 //! [`NwbFile`]: the lazy NWB object API (pynapple's `NWBFile`, with raw *and* scaled data).
 
+use crate::degrade::{Ctx, NotRead};
 use crate::model::{self, Model, SeriesInfo, TimeAxis};
 use crate::table::{self, ColumnData, Table};
 use ndarray::{ArrayD, IxDyn};
@@ -21,6 +22,8 @@ pub enum ObjectKind {
     EventsTable,
     /// An AnnotationSeries (text events): pynapple's Ts.
     AnnotationSeries,
+    /// A SpikeEventSeries (snippets around threshold crossings).
+    SpikeEventSeries,
     /// Any other TimeSeries with `ndim`-D data: Tsd (1), TsdFrame (2), TsdTensor (>2).
     TimeSeries {
         /// Number of dimensions of `data`.
@@ -43,6 +46,7 @@ pub struct NwbFile {
     entries: Vec<Entry>,
     series: Vec<SeriesInfo>,
     session: Annotations,
+    not_read: Vec<NotRead>,
 }
 
 impl std::fmt::Debug for NwbFile {
@@ -56,7 +60,7 @@ impl std::fmt::Debug for NwbFile {
 
 /// pynapple's `_get_unique_identifier`: the last path component, with parent components
 /// prepended (joined by `/`) until the key is unique; the full path as last resort.
-fn unique_keys(paths: &[String]) -> Vec<String> {
+pub(crate) fn unique_keys(paths: &[String]) -> Vec<String> {
     let parts: Vec<Vec<&str>> = paths
         .iter()
         .map(|p| p.trim_start_matches('/').split('/').collect())
@@ -96,14 +100,16 @@ fn unique_keys(paths: &[String]) -> Vec<String> {
 }
 
 impl NwbFile {
-    /// Opens the file and lists its objects (metadata only).
+    /// Opens the file and lists its objects (metadata only). Objects that cannot be read
+    /// are left out and listed by [`NwbFile::not_read`].
     pub fn open(path: impl AsRef<Path>) -> Result<NwbFile> {
-        let h = crate::open::open_file(path.as_ref())?;
+        let mut ctx = Ctx::default();
+        let h = crate::open::open_file(path.as_ref(), &mut ctx)?;
         let Model {
             series,
             tables,
             session,
-        } = Model::read(&h)?;
+        } = Model::read(&h, &mut ctx)?;
         let mut found: Vec<(String, ObjectKind)> = Vec::new();
         for t in &tables {
             let kind = if t.is_units() {
@@ -122,6 +128,8 @@ impl NwbFile {
         for s in &series {
             let kind = if s.is_annotation() {
                 ObjectKind::AnnotationSeries
+            } else if s.is_spike_events() {
+                ObjectKind::SpikeEventSeries
             } else {
                 ObjectKind::TimeSeries {
                     ndim: s.shape.len(),
@@ -142,7 +150,13 @@ impl NwbFile {
             entries,
             series,
             session,
+            not_read: ctx.not_read,
         })
+    }
+
+    /// The objects found but left out because they cannot be read (path, reason, kind).
+    pub fn not_read(&self) -> &[NotRead] {
+        &self.not_read
     }
 
     /// Every convertible object: (key, kind), in path order.

@@ -1,6 +1,7 @@
 //! The NWB model of a walked HDF5 file: its TimeSeries, DynamicTables and session metadata
 //! (the second step of opening, after the HDF5 walk).
 
+use crate::degrade::Ctx;
 use rawio_core::{Annotations, Result};
 use rawio_hdf5::{Attributes, Dataset, ElementType, H5File, MemberKind};
 use serde_json::Value as Json;
@@ -60,6 +61,11 @@ impl SeriesInfo {
     pub fn is_annotation(&self) -> bool {
         self.neurodata_type.as_deref() == Some("AnnotationSeries")
     }
+
+    /// Whether this is a SpikeEventSeries (snippets around threshold crossings).
+    pub fn is_spike_events(&self) -> bool {
+        self.neurodata_type.as_deref() == Some("SpikeEventSeries")
+    }
 }
 
 /// Everything the readers need from the file's object tree, found without reading data.
@@ -74,10 +80,11 @@ pub(crate) struct Model {
 }
 
 impl Model {
-    /// Finds the series, the tables and the session metadata of a walked file.
-    pub fn read(h: &H5File) -> Result<Model> {
+    /// Finds the series, the tables and the session metadata of a walked file; a series
+    /// whose metadata cannot be read is left out (listed in `ctx`).
+    pub fn read(h: &H5File, ctx: &mut Ctx) -> Result<Model> {
         Ok(Model {
-            series: find_series(h)?,
+            series: find_series(h, ctx)?,
             tables: find_tables(h),
             session: session(h),
         })
@@ -136,8 +143,9 @@ fn dataset_members(h: &H5File, path: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every group with a `data` dataset and a `starting_time` or `timestamps` dataset.
-pub(crate) fn find_series(h: &H5File) -> Result<Vec<SeriesInfo>> {
+/// Every group with a `data` dataset and a `starting_time` or `timestamps` dataset (those
+/// whose metadata cannot be read are listed in `ctx`).
+pub(crate) fn find_series(h: &H5File, ctx: &mut Ctx) -> Result<Vec<SeriesInfo>> {
     let mut out = Vec::new();
     for o in h.objects() {
         if o.kind != MemberKind::Group || o.soft {
@@ -148,7 +156,9 @@ pub(crate) fn find_series(h: &H5File) -> Result<Vec<SeriesInfo>> {
         if !has("data") || !(has("starting_time") || has("timestamps")) {
             continue;
         }
-        out.push(series_info(h, &o.path, &has)?);
+        if let Some(s) = ctx.guard(&o.path, series_info(h, &o.path, &has))? {
+            out.push(s);
+        }
     }
     Ok(out)
 }
@@ -178,12 +188,17 @@ fn time_axis(
     Ok((Some(TimeAxis::Timestamps { path, count }), None))
 }
 
-/// The electrode rows of an ElectricalSeries and the referenced table path.
+/// The electrode rows of an ElectricalSeries and the referenced table path: integer row
+/// indexes (NWB 2.1+), or region references into the table's columns (NWB 2.0b, MatNWB).
 fn electrode_rows(h: &H5File, g: &str) -> Result<Option<(Vec<i64>, Option<String>)>> {
     let ds = h.dataset(&format!("{g}/electrodes"))?;
     let table = ds.attributes().reference("table");
     Ok(match ds.element_type() {
         ElementType::Numeric(d) if !d.is_float() => Some((ds.read_i64()?, table)),
+        ElementType::RegionRef => {
+            let (rows, t) = crate::table::region_rows(&ds)?;
+            Some((rows, table.or(t)))
+        }
         _ => None,
     })
 }

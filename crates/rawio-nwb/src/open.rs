@@ -2,27 +2,69 @@
 //!
 //! 1. [`open_file`]: the HDF5 file, walked (`rawio-hdf5`).
 //! 2. [`crate::model::Model::read`]: the NWB model (series, tables, session metadata).
-//! 3. [`index_signals`], [`index_units`], [`index_events`]: the signal streams and their
-//!    channels, the spike channels, the event and epoch channels, each with the time span
-//!    it covers.
+//! 3. [`crate::signals::index_signals`], [`index_units`],
+//!    [`crate::spike_events::index_spike_events`], [`index_events`]: the signal streams and
+//!    their channels, the spike channels (units tables, spike event series), the event and
+//!    epoch channels, each with the time span it covers.
 //! 4. [`build_header`]: the header (one block, one segment whose bounds span everything
 //!    timed; units without `obs_intervals` observed over the segment).
+//!
+//! Every step leaves out an object it cannot read and lists it in the [`Ctx`] (or fails in
+//! strict mode).
 
+use crate::degrade::{Ctx, NOT_READ_KEY};
 use crate::model::{self, Model, SeriesInfo, TableRef, TimeAxis};
 use crate::reader::{EventData, Stream, Unit, WaveformSource};
+use crate::signals::SignalIndex;
 use crate::table::{self, Column, ColumnData, Table};
 use rawio_core::{
-    Annotations, Block, Dtype, Error, EventChannel, EventKind, Header, Result, SampleClock,
-    Segment, SignalChannel, SignalStream, SpikeChannel,
+    Annotations, Block, Error, EventChannel, EventKind, Header, Result, Segment, SpikeChannel,
 };
-use rawio_hdf5::{Dataset, ElementType, H5File, OpenOptions, SignalData};
+use rawio_hdf5::{Dataset, ElementType, H5File, OpenOptions};
 use serde_json::{Value, json};
 use std::ops::Range;
 use std::path::Path;
 
-/// Step 1: opens the HDF5 file (errors name the format `nwb`) and walks its objects.
-pub(crate) fn open_file(path: &Path) -> Result<H5File> {
-    H5File::open(path, crate::FORMAT_ID, &OpenOptions::default())
+/// The root groups of an NWB file (any one of them makes an HDF5 file NWB-shaped, as
+/// SpikeLab's bare `units` exports are).
+pub(crate) const NWB_GROUPS: [&str; 7] = [
+    "acquisition",
+    "analysis",
+    "general",
+    "intervals",
+    "processing",
+    "stimulus",
+    "units",
+];
+
+/// Step 1: opens the HDF5 file (errors name the format `nwb`) and walks its objects; what the
+/// walk cannot reach (a dangling external link, a group that cannot be listed) is listed in
+/// `ctx` (an error in strict mode). An HDF5 file that is not NWB-shaped (no `nwb_version`,
+/// no NWB group at its root) is [`Error::UnknownFormat`].
+pub(crate) fn open_file(path: &Path, ctx: &mut Ctx) -> Result<H5File> {
+    let opts = OpenOptions::default();
+    let h = if ctx.strict {
+        H5File::open(path, crate::FORMAT_ID, &opts)?
+    } else {
+        H5File::open_partial(path, crate::FORMAT_ID, &opts)?
+    };
+    let root = model::attrs(&h, "/");
+    let marked =
+        root.contains("nwb_version") || root.text("neurodata_type").as_deref() == Some("NWBFile");
+    let shaped = h
+        .members("/")
+        .unwrap_or_default()
+        .iter()
+        .any(|m| NWB_GROUPS.contains(&m.name.as_str()));
+    if !marked && !shaped {
+        return Err(Error::UnknownFormat {
+            path: path.to_path_buf(),
+        });
+    }
+    for u in h.unreadable() {
+        ctx.push(crate::degrade::NotRead::from_error(&u.path, &u.error));
+    }
+    Ok(h)
 }
 
 /// The smallest interval holding every finite time added.
@@ -40,7 +82,7 @@ impl Span {
         });
     }
 
-    fn merge(&mut self, other: Span) {
+    pub fn merge(&mut self, other: Span) {
         if let Some((a, b)) = other.0 {
             self.add(a);
             self.add(b);
@@ -54,7 +96,7 @@ pub(crate) struct TableCache(Vec<(String, Table)>);
 
 impl TableCache {
     /// The table at group `path`, `None` when there is no such group.
-    fn get(&mut self, h: &H5File, path: &str) -> Result<Option<Table>> {
+    pub fn get(&mut self, h: &H5File, path: &str) -> Result<Option<Table>> {
         if let Some((_, t)) = self.0.iter().find(|(q, _)| q == path) {
             return Ok(Some(t.clone()));
         }
@@ -65,279 +107,6 @@ impl TableCache {
         self.0.push((path.to_owned(), t.clone()));
         Ok(Some(t))
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// step 3a: signal streams
-// ---------------------------------------------------------------------------------------
-
-/// The signal streams, their channels and data, and the series that are not streams.
-#[derive(Default)]
-pub(crate) struct SignalIndex {
-    pub streams: Vec<SignalStream>,
-    pub channels: Vec<SignalChannel>,
-    pub data: Vec<Stream>,
-    /// Series with explicit timestamps (segment annotation `timestamps_series`).
-    pub timestamps_series: Vec<Value>,
-    /// Other series that are not streams, with the reason (`other_series`).
-    pub other_series: Vec<Value>,
-    pub span: Span,
-}
-
-/// Step 3a: every regularly sampled 1-D or 2-D numeric series is a stream; the others are
-/// listed.
-pub(crate) fn index_signals(
-    h: &H5File,
-    model: &Model,
-    tables: &mut TableCache,
-) -> Result<SignalIndex> {
-    let mut out = SignalIndex::default();
-    for s in model.series.iter().filter(|s| !s.is_annotation()) {
-        let ElementType::Numeric(dtype) = s.elem else {
-            out.other_series
-                .push(json!({"path": s.path, "reason": "non-numeric data"}));
-            continue;
-        };
-        match &s.time {
-            Some(TimeAxis::Regular { start, rate }) if matches!(s.shape.len(), 1 | 2) => {
-                out.add_stream(h, s, (*start, *rate), dtype, tables)?;
-            }
-            Some(TimeAxis::Timestamps { path, count }) => {
-                out.add_timestamped(h, s, dtype, path, *count)?;
-            }
-            Some(TimeAxis::Regular { start, rate }) => {
-                out.span.add(*start);
-                out.span.add(*start + s.len() as f64 / rate);
-                out.other_series.push(json!({
-                    "path": s.path,
-                    "reason": format!("{}-D data", s.shape.len()),
-                    "shape": s.shape,
-                    "dtype": dtype.name(),
-                    "starting_time": rawio_core::json_f64(*start),
-                    "rate": rawio_core::json_f64(*rate),
-                }));
-            }
-            None => {
-                let why = s.time_problem.clone().unwrap_or_default();
-                out.other_series
-                    .push(json!({"path": s.path, "reason": why}));
-            }
-        }
-    }
-    Ok(out)
-}
-
-impl SignalIndex {
-    /// A regular series as a stream.
-    fn add_stream(
-        &mut self,
-        h: &H5File,
-        s: &SeriesInfo,
-        (start, rate): (f64, f64),
-        dtype: Dtype,
-        tables: &mut TableCache,
-    ) -> Result<()> {
-        let ncols = s.shape.get(1).copied().unwrap_or(1);
-        if ncols == 0 {
-            self.other_series
-                .push(json!({"path": s.path, "reason": "no column"}));
-            return Ok(());
-        }
-        let channels = signal_channels(h, s, rate, dtype, ncols, tables)?;
-        self.channels.extend(channels);
-        let mut ann = s.attrs.clone();
-        ann.insert("data_path".into(), s.data_path().into());
-        ann.insert("conversion".into(), rawio_core::json_f64(s.conversion));
-        ann.insert("offset".into(), rawio_core::json_f64(s.offset));
-        if let Some(u) = &s.unit {
-            ann.insert("unit".into(), u.clone().into());
-        }
-        self.streams.push(SignalStream {
-            name: s.name.clone(),
-            id: s.path.clone(),
-            buffer_id: String::new(),
-            clock: SampleClock::Regular,
-            annotations: ann,
-        });
-        self.span.add(start);
-        self.span.add(start + s.len() as f64 / rate);
-        self.data.push(Stream {
-            signal: SignalData::new(s.data.clone())?,
-            t_start: start,
-        });
-        Ok(())
-    }
-
-    /// A series with explicit timestamps: listed with its first/last time (2 values read)
-    /// and the rate they imply; the data and the other timestamps stay on disk.
-    fn add_timestamped(
-        &mut self,
-        h: &H5File,
-        s: &SeriesInfo,
-        dtype: Dtype,
-        tp: &str,
-        count: u64,
-    ) -> Result<()> {
-        let ds = h.dataset(tp)?;
-        let at = |i: u64| -> Option<f64> {
-            let v = ds.read_rows(i..i + 1).ok()?;
-            v.to_f64().iter().copied().next().filter(|t| t.is_finite())
-        };
-        let (first, last) = if count > 0 {
-            (at(0), at(count - 1))
-        } else {
-            (None, None)
-        };
-        for t in [first, last].into_iter().flatten() {
-            self.span.add(t);
-        }
-        let rate = match (first, last) {
-            (Some(a), Some(b)) if count > 1 && b > a => Some((count - 1) as f64 / (b - a)),
-            _ => None,
-        };
-        let opt = |v: Option<f64>| v.map_or(Value::Null, rawio_core::json_f64);
-        self.timestamps_series.push(json!({
-            "path": s.path,
-            "name": s.name,
-            "neurodata_type": s.neurodata_type,
-            "data_path": s.data_path(),
-            "shape": s.shape,
-            "dtype": dtype.name(),
-            "unit": s.unit,
-            "timestamps": tp,
-            "count": count,
-            "t_start": opt(first),
-            "t_stop": opt(last),
-            "rate_estimate": opt(rate),
-        }));
-        Ok(())
-    }
-}
-
-/// The scalar (non-ragged, 1 value per row) cells of `t` at `row`, as annotations.
-fn scalar_cells(t: &Table, row: usize) -> Annotations {
-    t.columns
-        .iter()
-        .filter(|c| !c.is_ragged() && c.elem_shape.is_empty() && c.data.len() == t.rows())
-        .map(|c| (c.name.clone(), c.cell(row)))
-        .collect()
-}
-
-/// Ids, names and annotations of the channels of an ElectricalSeries from its electrodes
-/// table rows: id = the row's `id` (column indexes when those repeat), name = the
-/// `channel_name` or `label` column, annotations = the row's scalar cells.
-struct ChannelLabels {
-    ids: Vec<String>,
-    names: Vec<String>,
-    anns: Vec<Annotations>,
-}
-
-impl ChannelLabels {
-    /// Column indexes as ids and names, no annotation.
-    fn plain(n: usize) -> Self {
-        let ids: Vec<String> = (0..n).map(|c| c.to_string()).collect();
-        ChannelLabels {
-            names: ids.clone(),
-            ids,
-            anns: vec![Annotations::new(); n],
-        }
-    }
-
-    /// Labels from electrodes table `t` (at `tp`) for `rows`.
-    fn label_from_electrodes(
-        &mut self,
-        s: &SeriesInfo,
-        t: &Table,
-        tp: &str,
-        rows: &[i64],
-    ) -> Result<()> {
-        let n = rows.len();
-        let name_col = t
-            .column("channel_name")
-            .or_else(|| t.column("label"))
-            .filter(|c| matches!(c.data, ColumnData::Str(_)) && !c.is_ragged());
-        let mut ids = Vec::with_capacity(n);
-        let mut names = Vec::with_capacity(n);
-        for (c, &r) in rows.iter().enumerate() {
-            let Some(row) = usize::try_from(r).ok().filter(|&r| r < t.rows()) else {
-                return Err(s.data.file().corrupt(
-                    &format!("{}/electrodes", s.path),
-                    format!("row {r} outside the {}-row table {tp}", t.rows()),
-                ));
-            };
-            let id = t.ids.get(row).copied().unwrap_or(r).to_string();
-            names.push(match name_col.map(|col| col.cell(row)) {
-                Some(Value::String(nm)) => nm,
-                _ => id.clone(),
-            });
-            ids.push(id);
-            if let Some(ann) = self.anns.get_mut(c) {
-                ann.insert("electrode_row".into(), row.into());
-                for (k, v) in scalar_cells(t, row) {
-                    ann.entry(k).or_insert(v);
-                }
-            }
-        }
-        let unique: std::collections::HashSet<&String> = ids.iter().collect();
-        if unique.len() == n {
-            self.ids = ids;
-        }
-        self.names = names;
-        Ok(())
-    }
-}
-
-/// The channels of a stream (see the crate documentation for ids, names and gains).
-fn signal_channels(
-    h: &H5File,
-    s: &SeriesInfo,
-    rate: f64,
-    dtype: Dtype,
-    ncols: u64,
-    tables: &mut TableCache,
-) -> Result<Vec<SignalChannel>> {
-    let n = usize::try_from(ncols).map_err(|_| Error::invalid("too many channels"))?;
-    let mut labels = ChannelLabels::plain(n);
-    if let Some((rows, table_path)) = &s.electrodes {
-        let tp = table_path
-            .clone()
-            .unwrap_or_else(|| "/general/extracellular_ephys/electrodes".to_owned());
-        if rows.len() == n
-            && let Some(t) = tables.get(h, &tp)?
-        {
-            labels.label_from_electrodes(s, &t, &tp, rows)?;
-        }
-    }
-    let units = s.unit.as_deref().map(model::short_unit).unwrap_or_default();
-    let ChannelLabels {
-        ids,
-        names,
-        mut anns,
-    } = labels;
-    Ok(ids
-        .into_iter()
-        .zip(names)
-        .enumerate()
-        .map(|(c, (id, name))| {
-            let cc = s
-                .channel_conversion
-                .as_ref()
-                .and_then(|v| v.get(c).copied())
-                .unwrap_or(1.0);
-            SignalChannel {
-                name,
-                id,
-                sampling_rate: rate,
-                dtype,
-                units: units.clone(),
-                gain: s.conversion * cc,
-                offset: s.offset,
-                stream_id: s.path.clone(),
-                buffer_id: String::new(),
-                annotations: anns.get_mut(c).map(std::mem::take).unwrap_or_default(),
-            }
-        })
-        .collect())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -357,26 +126,56 @@ pub(crate) fn index_units(
     h: &H5File,
     model: &Model,
     tables: &mut TableCache,
+    ctx: &mut Ctx,
 ) -> Result<UnitsIndex> {
     let mut out = UnitsIndex::default();
     for t in model.tables.iter().filter(|t| t.is_units()) {
-        let tab = table::read_table_lazy(h, &t.path, &["waveforms"])?;
-        let ctx = UnitsTable::new(h, &t.path, &tab, tables)?;
-        for row in 0..tab.rows() {
-            let (chan, unit) = ctx.unit(row)?;
-            if let (Some(a), Some(b)) = (unit.times.first(), unit.times.last()) {
-                out.span.add(*a);
-                out.span.add(*b);
-            }
-            for &(a, b) in unit.support.iter().flatten() {
-                out.span.add(a);
-                out.span.add(b);
-            }
-            out.channels.push(chan);
-            out.units.push(unit);
+        // a table is read whole or left out (one bad index does not hide the others)
+        let r = units_of_table(h, &t.path, tables);
+        if let Some(part) = ctx.guard(&t.path, r)? {
+            out.span.merge(part.span);
+            out.channels.extend(part.channels);
+            out.units.extend(part.units);
         }
     }
     Ok(out)
+}
+
+/// The spike channels of one Units-like table.
+fn units_of_table(h: &H5File, path: &str, tables: &mut TableCache) -> Result<UnitsIndex> {
+    let mut out = UnitsIndex::default();
+    let tab = table::read_table_lazy(h, path, &["waveforms"])?;
+    let ut = UnitsTable::new(h, path, &tab, tables)?;
+    for row in 0..tab.rows() {
+        let (chan, unit) = ut.unit(row)?;
+        if let (Some(a), Some(b)) = (unit.times.first(), unit.times.last()) {
+            out.span.add(*a);
+            out.span.add(*b);
+        }
+        for &(a, b) in unit.support.iter().flatten() {
+            out.span.add(a);
+            out.span.add(b);
+        }
+        out.channels.push(chan);
+        out.units.push(unit);
+    }
+    Ok(out)
+}
+
+/// Times sorted, with the stored position of each sorted time when they were not sorted
+/// (and a `warning` annotation).
+pub(crate) fn sort_times(times: Vec<f64>, ann: &mut Annotations) -> (Vec<f64>, Option<Vec<usize>>) {
+    if times.is_sorted() {
+        return (times, None);
+    }
+    let mut idx: Vec<usize> = (0..times.len()).collect();
+    idx.sort_by(|&a, &b| times[a].total_cmp(&times[b]));
+    let sorted = idx.iter().map(|&i| times[i]).collect();
+    ann.insert(
+        "warning".into(),
+        "spike times were not sorted: sorted on read".into(),
+    );
+    (sorted, Some(idx))
 }
 
 /// The `waveforms` column of a Units table and its dataset.
@@ -422,7 +221,7 @@ impl<'a> UnitsTable<'a> {
                         .text("unit")
                         .map(|u| model::short_unit(&u))
                         .unwrap_or_default(),
-                    rows_total: usize::try_from(ds.len()).unwrap_or(0),
+                    rows_total: usize::try_from(table::stored_len(&ds)?).unwrap_or(0),
                     ds,
                 })
             }
@@ -508,17 +307,7 @@ impl<'a> UnitsTable<'a> {
             }
             None => Vec::new(),
         };
-        if times.is_sorted() {
-            return Ok((times, None));
-        }
-        let mut idx: Vec<usize> = (0..times.len()).collect();
-        idx.sort_by(|&a, &b| times[a].total_cmp(&times[b]));
-        let sorted = idx.iter().map(|&i| times[i]).collect();
-        ann.insert(
-            "warning".into(),
-            "spike_times of this unit were not sorted: sorted on read".into(),
-        );
-        Ok((sorted, Some(idx)))
+        Ok(sort_times(times, ann))
     }
 
     /// Every other column's cell of `row` as an annotation (`electrodes` with the ids).
@@ -576,9 +365,14 @@ impl<'a> UnitsTable<'a> {
         };
         match rows {
             Some(r) if r.len() == n_spikes && r.windows(2).all(|p| p[0].len() == p[1].len()) => {
+                let nch = r.first().map_or(0, |x| x.len());
+                let nsamp =
+                    usize::try_from(w.ds.shape().iter().skip(1).product::<u64>()).unwrap_or(0);
                 (!r.is_empty()).then(|| WaveformSource {
                     data: w.ds.clone(),
                     rows: r,
+                    nch,
+                    nsamp,
                 })
             }
             _ => {
@@ -596,35 +390,78 @@ impl<'a> UnitsTable<'a> {
 // step 3c: events and epochs
 // ---------------------------------------------------------------------------------------
 
-/// The event and epoch channels.
+/// The event and epoch channels, and the event series on another clock.
 #[derive(Default)]
 pub(crate) struct EventIndex {
     pub channels: Vec<EventChannel>,
     pub data: Vec<EventData>,
     pub span: Span,
+    /// Event series whose times are not on the recording's clock (`other_series`).
+    pub other_series: Vec<Value>,
+}
+
+/// How far (s) from the recording's span an event may lie and still be on its clock: at
+/// least an hour, or 1000 times the span's length.
+fn clock_slack(recording: (f64, f64)) -> f64 {
+    (1000.0 * (recording.1 - recording.0)).max(3600.0)
 }
 
 /// Step 3c: TimeIntervals tables (epochs), then AnnotationSeries and EventsTables
-/// (events).
-pub(crate) fn index_events(h: &H5File, model: &Model) -> Result<EventIndex> {
+/// (events). `recording` is the span of everything else: an event series with a time
+/// farther from it than [`clock_slack`] is on another clock (the Open Ephys plugin's
+/// `sync_messages` holds milliseconds since 1970 and sample numbers): it is not an event
+/// channel of this recording and is listed in `other_series` instead.
+pub(crate) fn index_events(
+    h: &H5File,
+    model: &Model,
+    series_events: Vec<(EventChannel, EventData)>,
+    recording: Span,
+    ctx: &mut Ctx,
+) -> Result<EventIndex> {
     let mut out = EventIndex::default();
     for t in model.tables.iter().filter(|t| t.is_intervals()) {
-        let (chan, data, span) = intervals_channel(h, t)?;
-        out.span.merge(span);
-        out.channels.push(chan);
-        out.data.push(data);
-    }
-    for s in model.series.iter().filter(|s| s.is_annotation()) {
-        if let Some((chan, data)) = annotation_channel(s)? {
+        if let Some((chan, data, span)) = ctx.guard(&t.path, intervals_channel(h, t))? {
+            out.span.merge(span);
             out.channels.push(chan);
             out.data.push(data);
+        }
+    }
+    let mut found = Vec::new();
+    for s in model.series.iter().filter(|s| s.is_annotation()) {
+        if let Some(Some(x)) = ctx.guard(&s.path, annotation_channel(s))? {
+            found.push(x);
         }
     }
     for t in model.tables.iter().filter(|t| t.is_events()) {
-        if let Some((chan, data)) = events_table_channel(h, t)? {
-            out.channels.push(chan);
-            out.data.push(data);
+        if let Some(Some(x)) = ctx.guard(&t.path, events_table_channel(h, t))? {
+            found.push(x);
         }
+    }
+    found.extend(series_events);
+    let mut reference = recording;
+    reference.merge(out.span);
+    for (chan, data) in found {
+        let lo = data.times.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = data.times.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if let Some((a, b)) = reference.0
+            && (lo < a - clock_slack((a, b)) || hi > b + clock_slack((a, b)))
+        {
+            out.other_series.push(json!({
+                "path": chan.id,
+                "reason": format!(
+                    "event times [{lo}, {hi}] far outside the recording's span [{a}, {b}] \
+                     s: another clock (system time, sample numbers...), not an event channel"
+                ),
+                "count": data.times.len(),
+                "labels": data.labels,
+            }));
+            continue;
+        }
+        for &t in &data.times {
+            out.span.add(t);
+        }
+        out.channels.push(chan);
+        out.data.push(data);
     }
     Ok(out)
 }
@@ -762,14 +599,15 @@ pub(crate) struct Parts {
     pub events: Vec<EventData>,
 }
 
-/// Step 4: the header (one block, one segment spanning every timed object; event channels
-/// do not stretch it) and the data in header order.
+/// Step 4: the header (one block, one segment spanning every timed object) and the data in
+/// header order; the objects left out are listed under [`NOT_READ_KEY`] (block annotation).
 pub(crate) fn build_header(
     h: &H5File,
     model: Model,
     signals: SignalIndex,
     units: UnitsIndex,
     events: EventIndex,
+    ctx: Ctx,
 ) -> Result<(Header, Parts)> {
     let mut span = signals.span;
     span.merge(units.span);
@@ -792,11 +630,31 @@ pub(crate) fn build_header(
                 .insert("time_support_source".into(), "segment".into());
         }
     }
+    let mut other = signals.other_series;
+    other.extend(events.other_series);
+    let event_ids: Vec<&str> = events.channels.iter().map(|e| e.id.as_str()).collect();
+    let contents = crate::contents::listing(
+        h,
+        &model,
+        &signals.streams,
+        &event_ids,
+        &other,
+        &ctx.not_read,
+    );
     let mut seg_ann = Annotations::new();
-    seg_ann.insert("timestamps_series".into(), signals.timestamps_series.into());
-    seg_ann.insert("other_series".into(), signals.other_series.into());
-    let mut block_ann = model.session;
+    seg_ann.insert("other_series".into(), other.into());
+    let mut block_ann = crate::contents::session_summary(&model.session);
+    block_ann.extend(model.session);
     block_ann.insert("file_origin".into(), h.path().display().to_string().into());
+    block_ann.insert("contents".into(), contents);
+    block_ann.insert(
+        NOT_READ_KEY.into(),
+        ctx.not_read
+            .iter()
+            .map(|n| n.json())
+            .collect::<Vec<_>>()
+            .into(),
+    );
     let header = Header {
         blocks: vec![Block {
             segments: vec![Segment {

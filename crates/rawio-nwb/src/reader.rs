@@ -1,20 +1,23 @@
 //! [`NwbReader`]: an NWB 2.x file as a [`RawIO`] (1 block, 1 segment). Opening is the
 //! pipeline of the `open` module.
 
+use crate::degrade::{Ctx, Options};
 use crate::open;
 use ndarray::{Array1, Array3, ArrayView1, IxDyn};
 use rawio_core::{
     ChannelIndexes, Dtype, Error, Events, Header, RawArray, RawChunk, RawIO, RawTimestamps,
-    RawWaveforms, Result, TimeBase,
+    RawWaveforms, Result, SampleTimes, TimeBase,
 };
 use rawio_hdf5::{Dataset, H5File, SignalData};
 use std::ops::Range;
 use std::path::Path;
 
-/// A signal stream: its data and start time.
+/// A signal stream: its data, start time and (explicit clock) stored times.
 pub(crate) struct Stream {
     pub signal: SignalData,
     pub t_start: f64,
+    /// The `timestamps` dataset of an explicit-clock stream.
+    pub times: Option<Dataset>,
 }
 
 /// Where the waveforms of one unit are.
@@ -22,6 +25,9 @@ pub(crate) struct WaveformSource {
     pub data: Dataset,
     /// Waveform rows of each spike, in stored (not sorted) spike order.
     pub rows: Vec<Range<usize>>,
+    /// Channels and samples of one waveform (`rows` × the values of each row).
+    pub nch: usize,
+    pub nsamp: usize,
 }
 
 /// One spike channel.
@@ -70,13 +76,32 @@ impl NwbReader {
     /// it, find the NWB model, index the streams, units and event channels, assemble the
     /// header (see "Opening, step by step" in the crate documentation).
     pub fn open(path: impl AsRef<Path>) -> Result<NwbReader> {
-        let h = open::open_file(path.as_ref())?;
-        let model = crate::model::Model::read(&h)?;
+        Self::open_with(path, &Options::default())
+    }
+
+    /// [`NwbReader::open`] with options: [`Options::strict`] fails on the first object that
+    /// cannot be read instead of leaving it out (listed under the block annotation
+    /// [`crate::NOT_READ_KEY`]).
+    pub fn open_with(path: impl AsRef<Path>, options: &Options) -> Result<NwbReader> {
+        let mut ctx = Ctx::new(options);
+        let h = open::open_file(path.as_ref(), &mut ctx)?;
+        let model = crate::model::Model::read(&h, &mut ctx)?;
         let mut tables = open::TableCache::default();
-        let signals = open::index_signals(&h, &model, &mut tables)?;
-        let units = open::index_units(&h, &model, &mut tables)?;
-        let events = open::index_events(&h, &model)?;
-        let (header, parts) = open::build_header(&h, model, signals, units, events)?;
+        let mut signals = crate::signals::index_signals(&h, &model, &mut tables, &mut ctx)?;
+        let mut units = open::index_units(&h, &model, &mut tables, &mut ctx)?;
+        crate::spike_events::index_spike_events(
+            &h,
+            &model,
+            &signals,
+            &mut tables,
+            &mut ctx,
+            &mut units,
+        )?;
+        let mut recording = signals.span;
+        recording.merge(units.span);
+        let series_events = std::mem::take(&mut signals.events);
+        let events = open::index_events(&h, &model, series_events, recording, &mut ctx)?;
+        let (header, parts) = open::build_header(&h, model, signals, units, events, ctx)?;
         Ok(NwbReader {
             h,
             header,
@@ -106,6 +131,40 @@ impl RawIO for NwbReader {
 
     fn read_signal_t_start(&self, _: usize, _: usize, stream: usize) -> Result<f64> {
         Ok(self.streams.get(stream).map_or(0.0, |s| s.t_start))
+    }
+
+    fn read_signal_times(
+        &self,
+        _: usize,
+        _: usize,
+        stream: usize,
+        samples: Range<u64>,
+    ) -> Result<SampleTimes<'_>> {
+        let s = self
+            .streams
+            .get(stream)
+            .ok_or_else(|| Error::out_of_range("stream", stream, self.streams.len()))?;
+        if samples.end > s.signal.samples() || samples.start > samples.end {
+            return Err(Error::out_of_range(
+                "sample",
+                samples.end,
+                s.signal.samples().saturating_add(1),
+            ));
+        }
+        let t: Vec<f64> = match &s.times {
+            Some(ts) => ts.read_rows(samples)?.to_f64().iter().copied().collect(),
+            None => {
+                let rate = self
+                    .header
+                    .stream_channels(stream)?
+                    .first()
+                    .map_or(1.0, |c| c.sampling_rate);
+                samples
+                    .map(|i| rawio_core::clock::regular_time(s.t_start, rate, i))
+                    .collect()
+            }
+        };
+        Ok(SampleTimes::from(Array1::from(t)))
     }
 
     fn read_signal_chunk(
@@ -162,8 +221,7 @@ impl RawIO for NwbReader {
             })
             .collect();
         let ranges: Vec<&Range<usize>> = stored.iter().filter_map(|&i| w.rows.get(i)).collect();
-        let nsamp = usize::try_from(w.data.shape().iter().skip(1).product::<u64>()).unwrap_or(0);
-        let nch = w.rows.first().map_or(0, |r| r.len());
+        let (nch, nsamp) = (w.nch, w.nsamp);
         let n = ranges.len();
         if ranges.is_empty() {
             let z: Array3<f32> = Array3::zeros((0, nch, nsamp));

@@ -213,6 +213,79 @@ impl Table {
     }
 }
 
+/// The number of stored rows of a dataset (its first dimension within the stored extent; 1
+/// for a scalar).
+pub(crate) fn stored_len(ds: &rawio_hdf5::Dataset) -> Result<u64> {
+    Ok(ds.stored_extent()?.first().copied().unwrap_or(1))
+}
+
+/// The exclusive ends of a ragged index: integers (NWB 2.1+), or region references each
+/// selecting the next run of the target's `target_len` elements (NWB 2.0b, MatNWB).
+fn index_ends(ds: &rawio_hdf5::Dataset, target_len: u64) -> Result<Vec<u64>> {
+    if *ds.element_type() != ElementType::RegionRef {
+        return ds.read_u64();
+    }
+    let mut ends = Vec::new();
+    let mut prev = 0u64;
+    for (i, r) in ds.read_region_refs()?.into_iter().enumerate() {
+        let ranges = r
+            .and_then(|r| r.selection.ranges_1d(target_len))
+            .ok_or_else(|| ds.corrupt(format!("region reference {i} is null or not 1-D")))?;
+        let (start, end) = match (ranges.first(), ranges.last()) {
+            (Some(a), Some(b)) => (a.start, b.end),
+            _ => (prev, prev), // an empty row
+        };
+        let contiguous = ranges.windows(2).all(|w| w[0].end == w[1].start);
+        if start != prev || !contiguous || end > target_len {
+            return Err(ds.file().unsupported(
+                ds.path(),
+                format!(
+                    "a ragged index whose region {i} selects [{start}, {end}) after {prev} \
+                     (only consecutive runs of the {target_len} values are read)"
+                ),
+            ));
+        }
+        ends.push(end);
+        prev = end;
+    }
+    Ok(ends)
+}
+
+/// The rows each region reference of `ds` selects (region references into a table's column:
+/// a DynamicTableRegion of NWB 2.0b), and the path of that table.
+pub(crate) fn region_rows_each(
+    ds: &rawio_hdf5::Dataset,
+) -> Result<(Vec<Vec<i64>>, Option<String>)> {
+    let mut out = Vec::new();
+    let mut table = None;
+    for (i, r) in ds.read_region_refs()?.into_iter().enumerate() {
+        let bad = || ds.corrupt(format!("region reference {i} is null or unresolved"));
+        let r = r.ok_or_else(bad)?;
+        let target = r.path.clone().ok_or_else(bad)?;
+        let len = stored_len(&ds.file().dataset(&target)?)?;
+        let mut rows = Vec::new();
+        for run in r.selection.rows(len).ok_or_else(bad)? {
+            if run.end > len || rows.len() as u64 + (run.end - run.start) > len {
+                return Err(ds.corrupt(format!("region reference {i} selects past {target}")));
+            }
+            for k in run {
+                rows.push(i64::try_from(k).map_err(|_| bad())?);
+            }
+        }
+        out.push(rows);
+        if table.is_none() {
+            table = target.rsplit_once('/').map(|(t, _)| t.to_owned());
+        }
+    }
+    Ok((out, table))
+}
+
+/// [`region_rows_each`], flattened in order.
+pub(crate) fn region_rows(ds: &rawio_hdf5::Dataset) -> Result<(Vec<i64>, Option<String>)> {
+    let (each, table) = region_rows_each(ds)?;
+    Ok((each.into_iter().flatten().collect(), table))
+}
+
 /// Reads one column dataset (no index).
 pub(crate) fn read_column_data(h: &H5File, path: &str) -> Result<(ColumnData, Vec<usize>)> {
     let ds = h.dataset(path)?;
@@ -224,7 +297,15 @@ pub(crate) fn read_column_data(h: &H5File, path: &str) -> Result<(ColumnData, Ve
         ElementType::Text => ColumnData::Str(ds.read_strings()?),
         ElementType::ObjectRef => ColumnData::Ref(ds.read_refs()?),
         ElementType::Compound => ColumnData::Compound(ds.read_records()?),
-        ElementType::RegionRef => ColumnData::Unsupported("region reference".into()),
+        ElementType::RegionRef => {
+            // one row per reference (a DynamicTableRegion column of NWB 2.0b)
+            let (each, _) = region_rows_each(&ds)?;
+            if each.iter().all(|r| r.len() == 1) {
+                ColumnData::I64(each.into_iter().flatten().collect())
+            } else {
+                ColumnData::Unsupported("region references selecting several rows".into())
+            }
+        }
         ElementType::Other(d) => ColumnData::Unsupported(d.clone()),
     };
     Ok((data, elem_shape(ds.shape())))
@@ -246,7 +327,7 @@ pub(crate) fn read_table(h: &H5File, path: &str) -> Result<Table> {
 
 /// The column names of the table at `path`: `colnames` order first, then every other
 /// dataset that is not `id` or an index.
-fn column_names(colnames: Option<Vec<String>>, children: &[String]) -> Vec<String> {
+pub(crate) fn column_names(colnames: Option<Vec<String>>, children: &[String]) -> Vec<String> {
     let has = |n: &str| children.iter().any(|c| c == n);
     let is_index = |n: &str| n.strip_suffix("_index").is_some_and(has);
     let mut names: Vec<String> = colnames
@@ -284,11 +365,13 @@ fn read_column(
     let mut index = Vec::new();
     let i1 = format!("{name}_index");
     if has(&i1) {
+        let d1 = h.dataset(&format!("{path}/{i1}"))?;
         let i2 = format!("{name}_index_index");
         if has(&i2) {
-            index.push(h.dataset(&format!("{path}/{i2}"))?.read_u64()?);
+            index.push(index_ends(&h.dataset(&format!("{path}/{i2}"))?, d1.len())?);
         }
-        index.push(h.dataset(&format!("{path}/{i1}"))?.read_u64()?);
+        let target_len = stored_len(&h.dataset(&p)?)?;
+        index.push(index_ends(&d1, target_len)?);
     }
     Ok(Column {
         description: cattrs.text("description").unwrap_or_default(),

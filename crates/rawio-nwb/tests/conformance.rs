@@ -45,20 +45,6 @@ fn real_files() {
         "nwb/pynwb-back-compat/3.0.0_electrodes_dynamic_table.nwb",
     ] {
         if let Some(p) = rawio_conformance::shared_testdata(rel) {
-            if rel.contains("openephys") {
-                // Open Ephys writes `sync_messages` timestamps on the system clock (ms since
-                // 1970), far outside the recording; the segment bounds ignore them. To be
-                // settled with the NWB rework (timestamped series, issue 13).
-                let r = NwbReader::open(&p).unwrap();
-                let opts = rawio_conformance::CheckOptions {
-                    skip: vec![("segment_bounds", "sync_messages on the system clock".into())],
-                    ..Default::default()
-                };
-                let report = rawio_conformance::check_reader_with(&r, &opts);
-                assert!(report.is_ok(), "{report}");
-                assert_eq!(report.skipped.len(), 1, "{report}");
-                continue;
-            }
             conformant(&p);
         }
     }

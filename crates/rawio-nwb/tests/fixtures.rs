@@ -37,9 +37,36 @@ fn ecephys_signals_scaling_and_channels() {
         ids,
         [
             "/acquisition/ElectricalSeries",
+            "/acquisition/temperature",
             "/processing/ecephys/LFP/LFP",
             "/stimulus/presentation/stim"
         ]
+    );
+    // the timestamped series is a stream with an explicit clock (nominal rate = 1 / median
+    // interval), its times exactly the stored ones
+    let f = NwbFile::open(fixture("ecephys.nwb")).unwrap();
+    let times = f.series("temperature").unwrap().times();
+    assert_eq!(
+        h.signal_streams[1].clock,
+        rawio_core::SampleClock::Explicit {
+            rate_source: rawio_core::RateSource::MedianInterval
+        }
+    );
+    assert_eq!(r.signal_size(0, 0, 1).unwrap(), 50);
+    assert_eq!(r.signal_t_start(0, 0, 1).unwrap(), times[0]);
+    assert_eq!(r.signal_times(0, 0, 1, 0..50).unwrap().to_vec(), times);
+    assert_eq!(
+        r.signal_sampling_rate(1).unwrap(),
+        rawio_core::clock::nominal_rate(&times).unwrap()
+    );
+    let temp = h.stream_channels(1).unwrap();
+    assert_eq!(
+        (temp[0].units.as_str(), temp[0].dtype.name()),
+        ("degrees C", "float64")
+    );
+    assert_eq!(
+        h.signal_streams[1].annotations["timestamps"],
+        "/acquisition/temperature/timestamps"
     );
     let ch = h.stream_channels(0).unwrap();
     // electrodes table rows 2..9 -> ids 202..209, names from `channel_name`
@@ -71,7 +98,7 @@ fn ecephys_signals_scaling_and_channels() {
     assert_eq!(r.signal_size(0, 0, 0).unwrap(), 30000);
     // LFP: rows [0, 1, 7, 9]
     let lfp: Vec<&str> = h
-        .stream_channels(1)
+        .stream_channels(2)
         .unwrap()
         .iter()
         .map(|c| c.id.as_str())
@@ -81,7 +108,7 @@ fn ecephys_signals_scaling_and_channels() {
         .analogsignal_chunk(
             0,
             0,
-            1,
+            2,
             Some(7),
             Some(8),
             &ChannelSelection::Indexes(vec![2]),
@@ -89,7 +116,7 @@ fn ecephys_signals_scaling_and_channels() {
         .unwrap();
     assert_eq!(x.as_typed::<f32>().unwrap()[[0, 0]], 9.987908e-07);
     // stim: plain TimeSeries, channel id/name = column index, unit kept, conversion as gain
-    let st = h.stream_channels(2).unwrap();
+    let st = h.stream_channels(3).unwrap();
     assert_eq!(
         (st[0].id.as_str(), st[0].name.as_str(), st[0].units.as_str()),
         ("0", "0", "V")
@@ -106,17 +133,6 @@ fn ecephys_signals_scaling_and_channels() {
         (0.0, 2.5)
     );
     let seg = &h.blocks[0].segments[0].annotations;
-    let temp = &seg["timestamps_series"][0];
-    assert_eq!(temp["path"], "/acquisition/temperature");
-    assert_eq!(temp["shape"], serde_json::json!([50]));
-    assert_eq!(temp["dtype"], "float64");
-    assert_eq!(temp["count"], 50);
-    assert_eq!(temp["unit"], "degrees C");
-    let f = NwbFile::open(fixture("ecephys.nwb")).unwrap();
-    let times = f.series("temperature").unwrap().times();
-    assert_eq!(temp["t_start"], times[0]);
-    assert_eq!(temp["t_stop"], times[49]);
-    assert_eq!(temp["rate_estimate"], 49.0 / (times[49] - times[0]));
     let vid = &seg["other_series"][0];
     assert_eq!(vid["path"], "/acquisition/video_like");
     assert_eq!(vid["shape"], serde_json::json!([20, 3, 2]));
@@ -272,15 +288,27 @@ fn links_filters_and_bare_units() {
     let s = f.series("linked_series").unwrap();
     assert_eq!(s.neurodata_type(), Some("ElectricalSeries"));
     assert_eq!(s.get(0.5, 0.5).unwrap().data.shape(), [1, 4]);
-    // a missing link target is a NotFound error naming it, from both APIs
-    for e in [
-        NwbReader::open(fixture("missing_link.nwb")).unwrap_err(),
-        NwbFile::open(fixture("missing_link.nwb")).unwrap_err(),
-    ] {
-        assert_eq!(e.kind(), ErrorKind::NotFound);
-        let msg = e.to_string();
-        assert!(msg.contains("does_not_exist.nwb"), "{msg}");
-    }
+    // a missing link target: the link is left out and listed (path, reason naming the
+    // missing file, kind) by both APIs; strict mode makes it a NotFound error naming it
+    let r = NwbReader::open(fixture("missing_link.nwb")).unwrap();
+    let nr = &r.header().blocks[0].annotations[rawio_nwb::NOT_READ_KEY];
+    assert_eq!(nr[0]["path"], "/acquisition/linked_raw/data");
+    assert_eq!(nr[0]["kind"], "not_found");
+    assert!(
+        nr[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("does_not_exist.nwb"),
+        "{nr}"
+    );
+    let f = NwbFile::open(fixture("missing_link.nwb")).unwrap();
+    assert_eq!(f.not_read()[0].path, "/acquisition/linked_raw/data");
+    let strict = rawio_nwb::Options { strict: true };
+    let e = NwbReader::open_with(fixture("missing_link.nwb"), &strict).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    let msg = e.to_string();
+    assert!(msg.contains("does_not_exist.nwb"), "{msg}");
+    assert!(msg.contains("/acquisition/linked_raw/data"), "{msg}");
     // LZF (h5py filter 32000) decodes
     let r = NwbReader::open(fixture("lzf.h5")).unwrap();
     let c = r
@@ -469,16 +497,27 @@ fn zstd_decodes_and_blosc_is_refused_by_name() {
     let f = NwbFile::open(fixture("zstd.h5")).unwrap();
     let s = f.series("zstd_shuffle").unwrap();
     assert_eq!(s.get(0.5, 0.5).unwrap().data.shape(), [1, 3]);
-    // Blosc (32001, written by hdf5plugin) is not decoded: an Unsupported error naming the
-    // filter and the dataset, at read time (the header opens)
+    // Blosc (32001, written by hdf5plugin) is not decoded: the series is left out at open
+    // (one row is decoded then), listed as unsupported naming the filter and the dataset;
+    // strict mode makes it an Unsupported error
     let r = NwbReader::open(fixture("blosc.h5")).unwrap();
-    let e = r
-        .analogsignal_chunk(0, 0, 0, Some(0), Some(10), &ChannelSelection::All)
+    assert!(r.header().signal_streams.is_empty());
+    let nr = &r.header().blocks[0].annotations[rawio_nwb::NOT_READ_KEY][0];
+    assert_eq!(nr["path"], "/acquisition/blosc_series");
+    assert_eq!(nr["kind"], "unsupported");
+    let why = nr["reason"].as_str().unwrap();
+    assert!(why.contains("HDF5 filter 32001"), "{why}");
+    assert!(why.contains("/acquisition/blosc_series/data"), "{why}");
+    let e = NwbReader::open_with(fixture("blosc.h5"), &rawio_nwb::Options { strict: true })
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported);
     let msg = e.to_string();
     assert!(msg.contains("HDF5 filter 32001"), "{msg}");
     assert!(msg.contains("/acquisition/blosc_series/data"), "{msg}");
+    // the object API still lists it and refuses its data by name
+    let f = NwbFile::open(fixture("blosc.h5")).unwrap();
+    let e = f.series("blosc_series").unwrap().read(0..10).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
 }
 
 #[test]
@@ -489,9 +528,11 @@ fn soft_links_are_listed_once_at_their_target() {
     for (name, n_acq) in [("softlinks_earliest.h5", 2), ("softlinks_latest.h5", 10)] {
         let r = NwbReader::open(fixture(name)).unwrap();
         let h = r.header();
-        let mut want: Vec<String> = (0..n_acq)
-            .map(|i| format!("/acquisition/series{i:02}"))
-            .collect();
+        let mut want: Vec<String> = vec![
+            "/acquisition/events_a".into(),
+            "/acquisition/events_b".into(),
+        ];
+        want.extend((0..n_acq).map(|i| format!("/acquisition/series{i:02}")));
         want.push("/processing/behavior/Position/head".into());
         let ids: Vec<&str> = h.signal_streams.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, want, "{name}");
@@ -504,13 +545,13 @@ fn soft_links_are_listed_once_at_their_target() {
         // the units table once, not again through /analysis/units_alias
         let units: Vec<&str> = h.spike_channels.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(units, ["5", "6"], "{name}");
-        // shared timestamps: events_b's timestamps are a soft link to events_a's
-        let ts = h.blocks[0].segments[0].annotations["timestamps_series"]
-            .as_array()
-            .unwrap();
-        let paths: Vec<&str> = ts.iter().map(|t| t["path"].as_str().unwrap()).collect();
-        assert_eq!(paths, ["/acquisition/events_a", "/acquisition/events_b"]);
-        assert_eq!(ts[1]["count"], 20);
+        // shared timestamps: events_b's timestamps are a soft link to events_a's; both are
+        // explicit-clock streams with the same 20 times
+        let a = r.signal_times(0, 0, 0, 0..20).unwrap().to_vec();
+        assert_eq!(r.signal_times(0, 0, 1, 0..20).unwrap().to_vec(), a);
+        assert_eq!(a[0], 0.5);
+        assert_eq!(a[19], 3.5);
+        assert!(h.signal_streams[1].clock.has_explicit_times());
         let f = NwbFile::open(fixture(name)).unwrap();
         let keys: Vec<&str> = f.keys().iter().map(|(k, _)| *k).collect();
         assert!(

@@ -109,6 +109,132 @@ pub fn open(path: impl AsRef<Path>) -> Result<Box<dyn RawIO>> {
     (f.open)(path)
 }
 
+/// How [`open_with`] and [`open_as_with`] open a recording.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Refuse a recording of which the reader left an object out because it cannot be read
+    /// (listed under the block annotation [`NOT_READ`]): the error names the first such
+    /// object and why. Default false: the reader opens what it can and lists the rest.
+    pub strict: bool,
+}
+
+/// The block annotation under which a reader lists the objects of a recording it left out
+/// because they cannot be read: an array of `{"path", "reason", "kind"}` objects (`kind`:
+/// `corrupt`, `not_found`, `unsupported`, `io` or `invalid`; optional: `offset`, the byte
+/// offset of the problem, and `looked_for`, the paths tried for a missing file). Any format
+/// may use it; `rawio
+/// info` prints it, `rawio dump` copies it, [`OpenOptions::strict`] refuses it.
+pub const NOT_READ: &str = "not_read";
+
+/// One object a reader left out (see [`NOT_READ`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotRead {
+    /// Block index.
+    pub block: usize,
+    /// Where the object is in the recording (an HDF5 path, a file name...).
+    pub path: String,
+    /// Why it was left out.
+    pub reason: String,
+    /// `corrupt`, `not_found`, `unsupported`, `io` or `invalid`.
+    pub kind: String,
+    /// The byte offset of the problem, when the reader knows it.
+    pub offset: Option<u64>,
+    /// For a missing file, the paths looked for.
+    pub looked_for: Vec<std::path::PathBuf>,
+}
+
+/// Every object the reader left out, from the [`NOT_READ`] block annotations.
+pub fn not_read(header: &Header) -> Vec<NotRead> {
+    let mut out = Vec::new();
+    for (b, blk) in header.blocks.iter().enumerate() {
+        let Some(list) = blk.annotations.get(NOT_READ).and_then(|v| v.as_array()) else {
+            continue;
+        };
+        for v in list {
+            let s = |k: &str| {
+                v.get(k)
+                    .and_then(|x| x.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            out.push(NotRead {
+                block: b,
+                path: s("path"),
+                reason: s("reason"),
+                kind: s("kind"),
+                offset: v.get("offset").and_then(|x| x.as_u64()),
+                looked_for: v
+                    .get("looked_for")
+                    .and_then(|x| x.as_array())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|p| p.as_str().map(std::path::PathBuf::from))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    out
+}
+
+/// The error [`OpenOptions::strict`] gives for a reader that left objects out.
+fn strict_error(reader: &dyn RawIO, path: &Path) -> Option<Error> {
+    let list = not_read(reader.header());
+    let first = list.first()?;
+    let more = match list.len() {
+        1 => String::new(),
+        n => format!(" (and {} more objects not read)", n - 1),
+    };
+    let detail = if first.reason.starts_with(&first.path) {
+        format!("{}{more}", first.reason)
+    } else {
+        format!("{}: {}{more}", first.path, first.reason)
+    };
+    let format = reader.format_id();
+    Some(match first.kind.as_str() {
+        "unsupported" => Error::unsupported(format, detail),
+        "not_found" => Error::NotFound {
+            format,
+            what: detail,
+            looked_for: if first.looked_for.is_empty() {
+                vec![path.to_path_buf()]
+            } else {
+                first.looked_for.clone()
+            },
+        },
+        "invalid" => Error::invalid(detail),
+        _ => Error::corrupt(format, path, first.offset.unwrap_or(0), detail),
+    })
+}
+
+/// [`open`] with options ([`OpenOptions::strict`]).
+pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Box<dyn RawIO>> {
+    let path = path.as_ref();
+    let r = open(path)?;
+    checked(r, path, options)
+}
+
+/// [`open_as`] with options ([`OpenOptions::strict`]).
+pub fn open_as_with(
+    path: impl AsRef<Path>,
+    format_id: &str,
+    options: &OpenOptions,
+) -> Result<Box<dyn RawIO>> {
+    let path = path.as_ref();
+    let r = open_as(path, format_id)?;
+    checked(r, path, options)
+}
+
+fn checked(r: Box<dyn RawIO>, path: &Path, options: &OpenOptions) -> Result<Box<dyn RawIO>> {
+    if options.strict
+        && let Some(e) = strict_error(r.as_ref(), path)
+    {
+        return Err(e);
+    }
+    Ok(r)
+}
+
 /// Opens a recording with the named format (`"neuroscope"`, `"plexon"`, ...).
 pub fn open_as(path: impl AsRef<Path>, format_id: &str) -> Result<Box<dyn RawIO>> {
     let path = path.as_ref();
