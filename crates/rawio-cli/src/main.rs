@@ -489,8 +489,20 @@ fn holdings(h: &rawio::Header) -> String {
             out.push_str(&format!("contents{tag}: {} objects\n{t}\n", list.len()));
         }
     }
-    let missed = rawio::not_read(h);
-    if !missed.is_empty() {
+    for (key, title) in [
+        (
+            rawio::NOT_READ,
+            "not read: {} objects (use --strict to make this an error)",
+        ),
+        (
+            rawio::NOT_MAPPED,
+            "not mapped (read, but with no place in the RawIO model): {} objects",
+        ),
+    ] {
+        let missed = rawio::left_out(h, key);
+        if missed.is_empty() {
+            continue;
+        }
         let mut t = Table::new();
         t.load_preset(UTF8_FULL_CONDENSED)
             .set_header(["path", "kind", "reason"]);
@@ -498,8 +510,8 @@ fn holdings(h: &rawio::Header) -> String {
             t.add_row([n.path.clone(), n.kind.clone(), n.reason.clone()]);
         }
         out.push_str(&format!(
-            "not read: {} objects (use --strict to make this an error)\n{t}\n",
-            missed.len()
+            "{}\n{t}\n",
+            title.replace("{}", &missed.len().to_string())
         ));
     }
     out

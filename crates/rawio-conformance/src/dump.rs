@@ -1,8 +1,8 @@
 //! `rawio dump --json`: the `rawio-dump/1` contract (`shared/spec/dump-json.md`).
 
 use rawio_core::{
-    ChannelSelection, Clock, ColumnSums, Error, RawChunk, RawIO, RawIOExt, Result, Sample,
-    TimeWindow, dispatch_raw, json_f64,
+    ChannelSelection, Clock, ColumnSums, Error, NOT_MAPPED, NOT_READ, RawChunk, RawIO, RawIOExt,
+    Result, Sample, TimeWindow, dispatch_raw, json_f64,
 };
 
 use serde_json::{Map, Value, json};
@@ -172,26 +172,29 @@ pub fn dump_json_with_progress(
         .iter()
         .map(|e| json!({"name": e.name, "id": e.id, "type": e.kind.name()}))
         .collect();
-    // objects a reader left out (block annotation `not_read`: path, reason, kind)
-    let not_read: Vec<Value> = h
-        .blocks
-        .iter()
-        .enumerate()
-        .flat_map(|(b, blk)| {
-            blk.annotations
-                .get(NOT_READ)
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .map(move |mut v| {
-                    if let Some(o) = v.as_object_mut() {
-                        o.insert("block".into(), b.into());
-                    }
-                    v
-                })
-        })
-        .collect();
+    // objects a reader left out (rawio_core::left_out): not readable, or without a place in
+    // the model; each entry gets its block index
+    let listed = |key: &str| -> Vec<Value> {
+        h.blocks
+            .iter()
+            .enumerate()
+            .flat_map(|(b, blk)| {
+                blk.annotations
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(move |mut v| {
+                        if let Some(o) = v.as_object_mut() {
+                            o.insert("block".into(), b.into());
+                        }
+                        v
+                    })
+            })
+            .collect()
+    };
+    let (not_read, not_mapped) = (listed(NOT_READ), listed(NOT_MAPPED));
     Ok(json!({
         "schema": "rawio-dump/1",
         "format": reader.format_id(),
@@ -205,14 +208,9 @@ pub fn dump_json_with_progress(
         "event_channels": events,
         "segments": segments,
         "not_read": not_read,
+        "not_mapped": not_mapped,
     }))
 }
-
-/// The block annotation under which a reader lists the objects of a file it left out because
-/// they cannot be read: an array of `{"path", "reason", "kind"}` objects (`kind`: `corrupt`,
-/// `not_found`, `unsupported`, `io` or `invalid`). `rawio dump` copies them to its top-level
-/// `not_read` array, `rawio info` prints them, `--strict` makes them an error.
-pub const NOT_READ: &str = "not_read";
 
 /// Streams of at least this many bytes are summed by several threads.
 const PARALLEL_MIN_BYTES: u64 = 64 << 20;

@@ -34,7 +34,7 @@ pub mod robust;
 pub use cap;
 pub use checks::{CHUNK_SIZES, CheckOptions, Report, Violation, check_reader, check_reader_with};
 pub use compare::{CompareOptions, compare_dumps};
-pub use dump::{NOT_READ, dump_json, dump_json_with_progress};
+pub use dump::{dump_json, dump_json_with_progress};
 pub use robust::{
     BudgetAllocator, DECLARED_VALUES, DeclaredSize, DeclaredSizesFn, OpenFn, RobustOptions,
     SizeEncoding, check_robustness, exercise, fixture_files,

@@ -41,6 +41,7 @@ pub mod dtype;
 pub mod error;
 pub mod header;
 pub mod io;
+pub mod left_out;
 pub mod npy;
 pub mod rawio;
 pub mod registry;
@@ -58,6 +59,7 @@ pub use header::{
     SignalStream, SpikeChannel, annotations,
 };
 pub use io::{InterleavedLayout, LeReader, MappedFile, ShortRead};
+pub use left_out::{LeftOut, NOT_MAPPED, NOT_READ, left_out};
 pub use npy::{NpyFile, NpyHeader, NpyRawHeader, header_bytes as npy_header_bytes};
 pub use rawio::{BufferDescription, Events, RawIO, RawIOExt, SampleTimes, SignalChunks};
 pub use registry::{Confidence, Format};

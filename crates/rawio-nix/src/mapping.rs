@@ -13,7 +13,7 @@ use std::ops::Range;
 
 /// The annotation key (block annotations) listing the NIX objects that are not mapped to
 /// streams, units or event channels, each with its path, name, type and the reason.
-pub const NOT_MAPPED: &str = "not_mapped";
+pub const NOT_MAPPED: &str = rawio_core::NOT_MAPPED;
 
 /// The samples of one stream in one segment.
 #[derive(Debug, Clone)]
@@ -166,18 +166,12 @@ pub struct Mapping {
 
 /// A `not_mapped` entry.
 pub fn not_mapped(path: &str, name: &str, kind: &str, reason: impl Into<String>) -> Json {
-    serde_json::json!({"path": path, "name": name, "type": kind, "reason": reason.into()})
+    serde_json::json!({"path": path, "name": name, "kind": kind, "reason": reason.into()})
 }
 
 /// Appends `entry` to the block annotation [`NOT_MAPPED`].
 pub fn push_not_mapped(ann: &mut Annotations, entry: Json) {
-    match ann
-        .entry(NOT_MAPPED)
-        .or_insert_with(|| Json::Array(Vec::new()))
-    {
-        Json::Array(v) => v.push(entry),
-        other => *other = Json::Array(vec![entry]),
-    }
+    rawio_core::left_out::push(ann, NOT_MAPPED, entry);
 }
 
 /// Min and max of finite values.

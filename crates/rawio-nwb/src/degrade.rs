@@ -2,7 +2,7 @@
 //! reason, under the block annotation [`NOT_READ_KEY`]; [`Options::strict`] turns that into
 //! an error.
 
-use rawio_core::{Error, ErrorKind, Result};
+use rawio_core::{Error, Result};
 use serde_json::{Value, json};
 
 /// The block annotation listing what was left out: an array of
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 /// `unsupported`, `io` or `invalid`; `offset`: the byte offset of the problem, the object
 /// header's address, or null; `looked_for`, for a missing file, the paths tried). The same key any rawio reader uses; `rawio info` prints it as a
 /// "not read" section and `rawio dump` carries it with the block annotations.
-pub const NOT_READ_KEY: &str = "not_read";
+pub const NOT_READ_KEY: &str = rawio_core::NOT_READ;
 
 /// How an NWB file is opened.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,7 +57,7 @@ impl NotRead {
         NotRead {
             path: path.to_owned(),
             reason,
-            kind: kind_name(e.kind()),
+            kind: rawio_core::left_out::error_kind_name(e),
             offset,
             looked_for,
         }
@@ -71,17 +71,6 @@ impl NotRead {
             o.insert("looked_for".into(), self.looked_for.clone().into());
         }
         v
-    }
-}
-
-/// The short name of an error kind, as listed in [`NOT_READ_KEY`] entries.
-pub(crate) fn kind_name(k: ErrorKind) -> &'static str {
-    match k {
-        ErrorKind::Corrupt => "corrupt",
-        ErrorKind::NotFound => "not_found",
-        ErrorKind::Unsupported => "unsupported",
-        ErrorKind::Io => "io",
-        _ => "invalid",
     }
 }
 

@@ -118,69 +118,9 @@ pub struct OpenOptions {
     pub strict: bool,
 }
 
-/// The block annotation under which a reader lists the objects of a recording it left out
-/// because they cannot be read: an array of `{"path", "reason", "kind"}` objects (`kind`:
-/// `corrupt`, `not_found`, `unsupported`, `io` or `invalid`; optional: `offset`, the byte
-/// offset of the problem, and `looked_for`, the paths tried for a missing file). Any format
-/// may use it; `rawio
-/// info` prints it, `rawio dump` copies it, [`OpenOptions::strict`] refuses it.
-pub const NOT_READ: &str = "not_read";
-
-/// One object a reader left out (see [`NOT_READ`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotRead {
-    /// Block index.
-    pub block: usize,
-    /// Where the object is in the recording (an HDF5 path, a file name...).
-    pub path: String,
-    /// Why it was left out.
-    pub reason: String,
-    /// `corrupt`, `not_found`, `unsupported`, `io` or `invalid`.
-    pub kind: String,
-    /// The byte offset of the problem, when the reader knows it.
-    pub offset: Option<u64>,
-    /// For a missing file, the paths looked for.
-    pub looked_for: Vec<std::path::PathBuf>,
-}
-
-/// Every object the reader left out, from the [`NOT_READ`] block annotations.
-pub fn not_read(header: &Header) -> Vec<NotRead> {
-    let mut out = Vec::new();
-    for (b, blk) in header.blocks.iter().enumerate() {
-        let Some(list) = blk.annotations.get(NOT_READ).and_then(|v| v.as_array()) else {
-            continue;
-        };
-        for v in list {
-            let s = |k: &str| {
-                v.get(k)
-                    .and_then(|x| x.as_str())
-                    .unwrap_or_default()
-                    .to_owned()
-            };
-            out.push(NotRead {
-                block: b,
-                path: s("path"),
-                reason: s("reason"),
-                kind: s("kind"),
-                offset: v.get("offset").and_then(|x| x.as_u64()),
-                looked_for: v
-                    .get("looked_for")
-                    .and_then(|x| x.as_array())
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|p| p.as_str().map(std::path::PathBuf::from))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            });
-        }
-    }
-    out
-}
-
 /// The error [`OpenOptions::strict`] gives for a reader that left objects out.
 fn strict_error(reader: &dyn RawIO, path: &Path) -> Option<Error> {
-    let list = not_read(reader.header());
+    let list = left_out(reader.header(), NOT_READ);
     let first = list.first()?;
     let more = match list.len() {
         1 => String::new(),
