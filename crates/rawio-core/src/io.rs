@@ -77,6 +77,40 @@ impl MappedFile {
         self.bytes().get(start..end).ok_or_else(short)
     }
 
+    /// Copies `buf.len()` bytes at `offset` into `buf` with a positioned read (`pread`), not
+    /// through the mapping: no page of the mapping is touched, so nothing needs releasing. For
+    /// readers that decode a copy anyway (big-endian records, scattered blocks), into a buffer
+    /// they reuse; read large spans (the file is opened for each call, so that a reader of
+    /// thousands of files holds no descriptor). A [`Error::Corrupt`] naming the file and the
+    /// offset when it is too short.
+    pub fn read_at(&self, format: &'static str, offset: u64, buf: &mut [u8]) -> Result<()> {
+        let end = offset.checked_add(buf.len() as u64);
+        if end.is_none_or(|e| e > self.len()) {
+            return Err(Error::corrupt(
+                format,
+                &self.path,
+                offset,
+                format!(
+                    "needs {} bytes but the file has {} bytes",
+                    buf.len(),
+                    self.len()
+                ),
+            ));
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            File::open(&self.path)
+                .and_then(|f| f.read_exact_at(buf, offset))
+                .map_err(|e| Error::io(&self.path, e))
+        }
+        #[cfg(not(unix))]
+        {
+            buf.copy_from_slice(self.range(format, offset, buf.len() as u64)?);
+            Ok(())
+        }
+    }
+
     /// `count` values of `T` at `offset`, borrowed from the mapping when the host is
     /// little-endian and the offset is aligned for `T`; `None` otherwise (use
     /// [`MappedFile::read_vec`]) or when out of bounds.

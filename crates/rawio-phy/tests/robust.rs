@@ -44,7 +44,7 @@ fn declared(dir: &Path) -> Vec<DeclaredSize> {
 
 #[test]
 fn corrupted_fixtures() {
-    for name in ["int64_plain", "uint64_col", "spaces"] {
+    for name in ["int64_plain", "uint64_col", "spaces", "mixed_shapes"] {
         rawio_conformance::assert_robust!(
             &project_testdata(&format!("phy/{name}")),
             open,

@@ -65,7 +65,7 @@ fn declared(p: &Path) -> Vec<DeclaredSize> {
 
 #[test]
 fn corrupted_fixtures() {
-    for name in ["v103_stereo", "v105_gap", "v106_empty"] {
+    for name in ["v103_stereo", "v105_gap", "v106_empty", "v106_mismatch", "v106_mixed"] {
         let p = rawio_conformance::project_testdata(&format!("plexon/{name}.plx"));
         rawio_conformance::assert_robust!(&p, open, declared);
     }

@@ -799,24 +799,37 @@ fn decode_channel(
     col: usize,
 ) -> Result<()> {
     let start = f.index.runs.partition_point(|r| r.end_ts() <= lo);
+    let mut buf = Vec::new();
     for run in f.index.runs[start..].iter().take_while(|r| r.first_ts < hi) {
         let a = lo.max(run.first_ts);
         let b = hi.min(run.end_ts());
+        if a >= b {
+            continue;
+        }
+        // the records holding [a, b), read at once into a buffer (no page of the mapping is
+        // touched: nothing to release afterwards)
+        let k0 = u64::try_from(a - run.first_ts).unwrap_or(0) / N;
+        let k1 = u64::try_from(b - run.first_ts).unwrap_or(0).div_ceil(N);
+        let span = usize::try_from((k1 - k0) * REC)
+            .map_err(|_| Error::invalid("chunk too large"))?;
+        buf.resize(span, 0);
+        let base_off = run.offset + k0 * REC;
+        f.file.read_at(FORMAT_ID, base_off, &mut buf)?;
         let mut ts = a;
         while ts < b {
             let k = u64::try_from(ts - run.first_ts).unwrap_or(0) / N;
             let rec_ts = run
                 .first_ts
                 .saturating_add(i64::try_from(k * N).unwrap_or(i64::MAX));
-            let off = run.offset + k * REC;
-            let rec = f.file.range(FORMAT_ID, off, REC)?;
+            let at = usize::try_from((k - k0) * REC).unwrap_or(usize::MAX);
+            let rec = buf.get(at..at.saturating_add(REC as usize)).unwrap_or(&[]);
             match ContinuousRecord::parse(rec) {
                 Some(r) if r.timestamp == rec_ts || f.index.scanned => {}
                 _ => {
                     return Err(Error::corrupt(
                         FORMAT_ID,
                         f.file.path(),
-                        off,
+                        base_off + (k - k0) * REC,
                         format!("record of sample {rec_ts} is damaged"),
                     ));
                 }
@@ -831,20 +844,6 @@ fn decode_channel(
         }
     }
     Ok(())
-}
-
-/// Drops from the resident set the pages of the records holding samples `[lo, hi)` of every
-/// channel of a stream (see [`MappedFile::release`]).
-fn release_records(st: &StreamSeg, lo: i64, hi: i64) {
-    for f in st.files.iter().flatten() {
-        for run in runs_within(f, lo, hi) {
-            let a = u64::try_from(lo.max(run.first_ts) - run.first_ts).unwrap_or(0) / N;
-            let b = u64::try_from(hi.min(run.end_ts()) - run.first_ts)
-                .unwrap_or(0)
-                .div_ceil(N);
-            f.file.release(run.offset + a * REC, (b - a.min(b)) * REC);
-        }
-    }
 }
 
 impl RawIO for LegacyReader {
@@ -900,23 +899,9 @@ impl RawIO for LegacyReader {
                 decode_channel(f, (lo, hi, lo), col, 1, 0)?;
             }
         }
-        // the chunk is a decoded copy: the records' pages are not needed any more
-        release_records(st, lo, hi);
         let arr = Array2::from_shape_vec((rows, cols.len()).f(), out)
             .map_err(|e| Error::invalid(e.to_string()))?;
         Ok(RawChunk::new(arr))
-    }
-
-    fn release_signal(&self, _block: usize, seg: usize, stream: usize, samples: Range<u64>) {
-        let Ok(s) = self.seg(seg) else { return };
-        let st = &s.streams[stream];
-        let lo = st
-            .first_ts
-            .saturating_add(i64::try_from(samples.start).unwrap_or(0));
-        let hi = st
-            .first_ts
-            .saturating_add(i64::try_from(samples.end).unwrap_or(0));
-        release_records(st, lo, hi);
     }
 
     fn read_spike_count(&self, _block: usize, seg: usize, unit: usize) -> Result<u64> {
