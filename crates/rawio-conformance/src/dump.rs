@@ -10,14 +10,19 @@ use serde_json::{Map, Value, json};
 /// Bytes per read when summing a stream (the result does not depend on it).
 const SUM_CHUNK_BYTES: u64 = 4 << 20;
 
-/// Samples per read for stream `k`: about [`SUM_CHUNK_BYTES`] of all channels.
-fn sum_chunk(reader: &dyn RawIO, k: usize) -> Result<u64> {
+/// Samples per read for stream `k` in segment `(b, s)` (about [`SUM_CHUNK_BYTES`] of the file),
+/// and the bytes of file one sample spans.
+/// A stream that is a few columns of a wider buffer (Open Ephys' SYNC channel beside 384
+/// Neuropixels channels) spans whole frames of that buffer per sample, so its chunks are sized
+/// by the buffer's frame: the pages a chunk touches stay within the budget.
+fn sum_chunk(reader: &dyn RawIO, (b, s, k): (usize, usize, usize)) -> Result<(u64, u64)> {
     let chans = reader.header().stream_channels(k)?;
-    let frame = chans
-        .first()
-        .map_or(1, |c| c.dtype.size() as u64 * chans.len() as u64)
-        .max(1);
-    Ok((SUM_CHUNK_BYTES / frame).clamp(1024, 1 << 20))
+    let value = chans.first().map_or(1, |c| c.dtype.size() as u64);
+    let values_per_sample = reader
+        .signal_buffer_description(b, s, k)?
+        .map_or(chans.len() as u64, |d| d.shape[1]);
+    let frame = value.saturating_mul(values_per_sample).max(1);
+    Ok(((SUM_CHUNK_BYTES / frame).clamp(1024, 1 << 20), frame))
 }
 
 /// Builds the `rawio-dump/1` JSON object describing everything `reader` exposes. With `full`,
@@ -81,28 +86,9 @@ pub fn dump_json_with_progress(
                 }
                 signals.push(entry);
             }
-            let mut spikes = Vec::new();
-            for u in 0..h.spike_channels.len() {
-                let count = reader.spike_count(b, s, u)?;
-                let ts = reader.spike_timestamps(b, s, u, TimeWindow::ALL)?;
-                let times = reader.rescale_spike_timestamps(&ts);
-                let times: Vec<f64> = times.to_vec();
-                let (wf_shape, wf_sum) = waveform_shape_and_sum(reader, b, s, u, times.len())?;
-                let mut e = Map::new();
-                e.insert("unit_index".into(), json!(u));
-                e.insert("count".into(), json!(count));
-                e.insert("head_s".into(), floats(head(&times, 5)));
-                e.insert("tail_s".into(), floats(tail(&times, 5)));
-                e.insert(
-                    "waveform_shape".into(),
-                    wf_shape.map_or(Value::Null, |shape| json!(shape)),
-                );
-                e.insert("waveform_sum".into(), wf_sum.map_or(Value::Null, json_f64));
-                if full {
-                    e.insert("times_s".into(), floats(&times));
-                }
-                spikes.push(Value::Object(e));
-            }
+            let spikes = in_parallel(h.spike_channels.len(), |u| {
+                spike_entry(reader, (b, s, u), full)
+            })?;
             let mut events = Vec::new();
             for ev in 0..h.event_channels.len() {
                 let count = reader.event_count(b, s, ev)?;
@@ -227,12 +213,7 @@ fn stream_sums(
 ) -> Result<Vec<f64>> {
     use std::sync::atomic::{AtomicU64, Ordering};
     let nch = reader.signal_channels_count(k)?;
-    let chunk = sum_chunk(reader, k)?;
-    let frame_bytes = reader
-        .header()
-        .stream_channels(k)?
-        .first()
-        .map_or(0, |c| c.dtype.size() as u64 * nch as u64);
+    let (chunk, frame_bytes) = sum_chunk(reader, (b, s, k))?;
     let threads = if size.saturating_mul(frame_bytes) >= PARALLEL_MIN_BYTES {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
     } else {
@@ -291,6 +272,58 @@ fn row_json(chunk: &RawChunk<'_>, i: usize) -> Vec<Value> {
             .unwrap_or_else(|_| json_f64(x as f64))
     }
     dispatch_raw!(chunk, a => if i < a.nrows() { a.row(i).iter().map(|&v| value(v)).collect() } else { Vec::new() })
+}
+
+/// The dump entry of unit `u` in segment `(b, s)`.
+fn spike_entry(reader: &dyn RawIO, (b, s, u): (usize, usize, usize), full: bool) -> Result<Value> {
+    let count = reader.spike_count(b, s, u)?;
+    let ts = reader.spike_timestamps(b, s, u, TimeWindow::ALL)?;
+    let times: Vec<f64> = reader.rescale_spike_timestamps(&ts).to_vec();
+    let (wf_shape, wf_sum) = waveform_shape_and_sum(reader, b, s, u, times.len())?;
+    let mut e = Map::new();
+    e.insert("unit_index".into(), json!(u));
+    e.insert("count".into(), json!(count));
+    e.insert("head_s".into(), floats(head(&times, 5)));
+    e.insert("tail_s".into(), floats(tail(&times, 5)));
+    e.insert(
+        "waveform_shape".into(),
+        wf_shape.map_or(Value::Null, |shape| json!(shape)),
+    );
+    e.insert("waveform_sum".into(), wf_sum.map_or(Value::Null, json_f64));
+    if full {
+        e.insert("times_s".into(), floats(&times));
+    }
+    Ok(Value::Object(e))
+}
+
+/// `f(0), f(1), ... f(n - 1)` in order, computed by up to 4 threads (each on a contiguous run of
+/// indexes; readers are `Sync`). The first error wins.
+fn in_parallel<T: Send>(n: usize, f: impl Fn(usize) -> Result<T> + Sync) -> Result<Vec<T>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get().min(4))
+        .min(n.max(1));
+    if threads <= 1 {
+        return (0..n).map(&f).collect();
+    }
+    let per = n.div_ceil(threads);
+    let f = &f;
+    let parts: Vec<Result<Vec<T>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| scope.spawn(move || (t * per..((t + 1) * per).min(n)).map(f).collect()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::invalid("a dump worker thread panicked")))
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(n);
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
 }
 
 /// Spikes per waveform read (the sum does not depend on it; memory stays bounded).

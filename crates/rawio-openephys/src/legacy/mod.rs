@@ -810,8 +810,8 @@ fn decode_channel(
         // touched: nothing to release afterwards)
         let k0 = u64::try_from(a - run.first_ts).unwrap_or(0) / N;
         let k1 = u64::try_from(b - run.first_ts).unwrap_or(0).div_ceil(N);
-        let span = usize::try_from((k1 - k0) * REC)
-            .map_err(|_| Error::invalid("chunk too large"))?;
+        let span =
+            usize::try_from((k1 - k0) * REC).map_err(|_| Error::invalid("chunk too large"))?;
         buf.resize(span, 0);
         let base_off = run.offset + k0 * REC;
         f.file.read_at(FORMAT_ID, base_off, &mut buf)?;
