@@ -76,7 +76,7 @@ const MAX_THREADS: usize = 4;
 
 /// `f(value, gain[c], offset[c])` for every value of `a`, into a new row-major array, walking
 /// `a` row by row (the per-channel loop vectorises; walking columns of a row-major chunk does
-/// not), on up to [`MAX_THREADS`] threads for [`PARALLEL_VALUES`] values or more. `g` and `o`
+/// not), on up to 4 threads for [`PARALLEL_VALUES`] values or more. `g` and `o`
 /// have one entry per column (missing entries give the default value).
 pub fn map_rows<T: Sample, O: Copy + Default + Send>(
     a: ArrayView2<'_, T>,
