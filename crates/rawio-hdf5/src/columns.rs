@@ -4,7 +4,7 @@
 
 use crate::Dataset;
 use ndarray::Ix2;
-use rawio_core::{ChannelIndexes, Dtype, Error, RawArray, RawChunk, Result};
+use rawio_core::{ChannelIndexes, Dtype, RawArray, RawChunk, Result};
 use std::ops::Range;
 
 /// A 2-D numeric dataset whose rows are channels and whose columns are samples, read by
@@ -62,31 +62,10 @@ impl ChannelsFirst {
     }
 
     /// Samples `samples` of `channels` as a `samples × channels` chunk in the stored dtype.
-    /// Out-of-range samples or channels are [`Error::OutOfRange`].
+    /// Out-of-range samples or channels are [`rawio_core::Error::OutOfRange`].
     pub fn read<'a>(&self, samples: Range<u64>, channels: &ChannelIndexes) -> Result<RawChunk<'a>> {
-        let (lo, hi, list) = match channels {
-            ChannelIndexes::Range(r) => (r.start, r.end, None),
-            ChannelIndexes::List(l) => {
-                let lo = l.iter().copied().min().unwrap_or(0);
-                let hi = l.iter().copied().max().map_or(0, |m| m.saturating_add(1));
-                (
-                    lo,
-                    hi,
-                    Some(l.iter().map(|&i| i.saturating_sub(lo)).collect::<Vec<_>>()),
-                )
-            }
-        };
-        let (lo64, hi64) = (lo as u64, hi as u64);
-        if hi64 > self.channels || lo > hi {
-            return Err(Error::out_of_range("channel", hi64, self.channels + 1));
-        }
-        if samples.end > self.samples || samples.start > samples.end {
-            return Err(Error::out_of_range(
-                "sample",
-                samples.end,
-                self.samples.saturating_add(1),
-            ));
-        }
+        let (lo64, hi64, list) =
+            crate::signal::checked_span(&samples, self.samples, channels, self.channels)?;
         let raw = self.ds.read_hyperslab(&[lo64..hi64, samples])?;
         let bad = |e: ndarray::ShapeError| self.ds.corrupt(e);
         let chunk: RawChunk<'a> = rawio_core::dispatch_raw!(raw, x => {

@@ -82,25 +82,7 @@ impl SignalData {
     /// (owned, so of any lifetime).
     /// Out-of-range samples or channels are [`Error::OutOfRange`].
     pub fn read<'a>(&self, samples: Range<u64>, channels: &ChannelIndexes) -> Result<RawChunk<'a>> {
-        let (lo, hi, list) = match channels {
-            ChannelIndexes::Range(r) => (r.start, r.end, None),
-            ChannelIndexes::List(l) => {
-                let lo = l.iter().copied().min().unwrap_or(0);
-                let hi = l.iter().copied().max().map_or(0, |m| m.saturating_add(1));
-                (lo, hi, Some(l.iter().map(|&i| i - lo).collect::<Vec<_>>()))
-            }
-        };
-        if samples.end > self.samples || samples.start > samples.end {
-            return Err(Error::out_of_range(
-                "sample",
-                samples.end,
-                self.samples.saturating_add(1),
-            ));
-        }
-        let (lo64, hi64) = (lo as u64, hi as u64);
-        if hi64 > self.channels || lo > hi {
-            return Err(Error::out_of_range("channel", hi64, self.channels + 1));
-        }
+        let (lo64, hi64, list) = checked_span(&samples, self.samples, channels, self.channels)?;
         let one_d = self.ds.ndim() == 1;
         let raw = if one_d {
             self.ds.read_hyperslab(&[samples])?
@@ -111,10 +93,40 @@ impl SignalData {
         Ok(match (list, one_d) {
             (Some(l), _) => chunk.select(1, &l),
             // one channel: select it (Range 0..1, or 0..0)
-            (None, true) => chunk.slice_axis(1, 0..hi - lo).into_owned(),
+            (None, true) => chunk.slice_axis(1, 0..(hi64 - lo64) as usize).into_owned(),
             (None, false) => chunk,
         })
     }
+}
+
+/// Checks `samples` against `n_samples` and `channels` against `n_channels`; returns the
+/// span of channels to read (`lo..hi`) and, for a list, each wanted channel's place in that span.
+pub(crate) fn checked_span(
+    samples: &Range<u64>,
+    n_samples: u64,
+    channels: &ChannelIndexes,
+    n_channels: u64,
+) -> Result<(u64, u64, Option<Vec<usize>>)> {
+    if samples.end > n_samples || samples.start > samples.end {
+        return Err(Error::out_of_range(
+            "sample",
+            samples.end,
+            n_samples.saturating_add(1),
+        ));
+    }
+    let (lo, hi, list) = match channels {
+        ChannelIndexes::Range(r) => (r.start, r.end, None),
+        ChannelIndexes::List(l) => {
+            let lo = l.iter().copied().min().unwrap_or(0);
+            let hi = l.iter().copied().max().map_or(0, |m| m.saturating_add(1));
+            (lo, hi, Some(l.iter().map(|&i| i - lo).collect::<Vec<_>>()))
+        }
+    };
+    let (lo64, hi64) = (lo as u64, hi as u64);
+    if hi64 > n_channels || lo > hi {
+        return Err(Error::out_of_range("channel", hi64, n_channels + 1));
+    }
+    Ok((lo64, hi64, list))
 }
 
 /// Reshapes a 1-D or 2-D array to 2-D (1-D becomes one column).

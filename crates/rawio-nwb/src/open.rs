@@ -541,18 +541,7 @@ fn annotation_channel(s: &SeriesInfo) -> Result<Option<(EventChannel, EventData)
     }
     let mut ann = s.attrs.clone();
     ann.insert("path".into(), s.path.clone().into());
-    let chan = EventChannel {
-        name: s.name.clone(),
-        id: s.path.clone(),
-        kind: EventKind::Event,
-        annotations: ann,
-    };
-    let data = EventData {
-        times,
-        durations: None,
-        labels,
-    };
-    Ok(Some((chan, data)))
+    Ok(Some(point_events(&s.name, &s.path, ann, times, labels)))
 }
 
 /// An EventsTable (NWB 2.11) as an event channel; `None` without a `timestamp` column.
@@ -574,18 +563,29 @@ fn events_table_channel(h: &H5File, t: &TableRef) -> Result<Option<(EventChannel
         let cells: Vec<Value> = (0..tab.rows()).map(|i| d.cell(i)).collect();
         ann.insert("durations".into(), cells.into());
     }
+    Ok(Some(point_events(&tab.name, &t.path, ann, times, labels)))
+}
+
+/// An event channel (id = the object's path) of point events with labels.
+fn point_events(
+    name: &str,
+    path: &str,
+    annotations: Annotations,
+    times: Vec<f64>,
+    labels: Vec<String>,
+) -> (EventChannel, EventData) {
     let chan = EventChannel {
-        name: tab.name.clone(),
-        id: t.path.clone(),
+        name: name.to_owned(),
+        id: path.to_owned(),
         kind: EventKind::Event,
-        annotations: ann,
+        annotations,
     };
     let data = EventData {
         times,
         durations: None,
         labels,
     };
-    Ok(Some((chan, data)))
+    (chan, data)
 }
 
 // ---------------------------------------------------------------------------------------
