@@ -21,9 +21,19 @@ compliance = pytest.importorskip("neo.test.rawiotest.rawio_compliance")
 DOCUMENTED_REFUSALS = {
     ("plexon", "testdata/plexon/v106_mismatch.plx"):
         (rawio.CorruptFileError, "Plexon #14: channels of one stream disagree in length"),
-    ("nwb", "testdata/nwb/blosc.h5"):
-        (rawio.UnsupportedError, "NWB #10: the Blosc filter is refused by name, never wrong values"),
 }
+
+
+def test_blosc_series_is_left_out_by_name():
+    """NWB #10: a Blosc-compressed series is never read as wrong values; since issue 13 the file
+    opens, the series is left out and listed under the block annotation ``not_read``."""
+    r = rawio.NWBRawIO(filename=os.path.join(ROOT, "testdata/nwb/blosc.h5"))
+    r.parse_header()
+    assert r.signal_streams_count() == 0
+    (nr,) = r.raw_annotations["blocks"][0]["not_read"]
+    assert nr["path"] == "/acquisition/blosc_series"
+    assert nr["kind"] == "unsupported"
+    assert "HDF5 filter 32001" in nr["reason"] and "/acquisition/blosc_series/data" in nr["reason"]
 
 
 def spike_window_check(reader):

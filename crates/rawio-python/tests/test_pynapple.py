@@ -63,7 +63,8 @@ def test_every_key_loads_with_rawio_values_and_round_trips(fid, path, tmp_path):
                 if not r.has_buffer_description_api():  # pynapple maps raw buffers, loads others rescaled
                     raw = r.rescale_signal_raw_to_float(raw, d.dtype, k)
                 np.testing.assert_array_equal(d.reshape(raw.shape) if d.ndim == 1 else d, raw)
-                if r.has_buffer_description_api():  # rawio's clock, exactly
+                if r.has_buffer_description_api() or r.get_signal_clock(k) == "explicit":
+                    # rawio's clock, exactly (the stored times of an explicit clock)
                     np.testing.assert_array_equal(obj.t, r.get_signal_times(0, 0, k))
                 else:  # pynapple computes t_start + i * (1 / rate) itself
                     np.testing.assert_allclose(obj.t, r.get_signal_times(0, 0, k), rtol=1e-15, atol=1e-12)

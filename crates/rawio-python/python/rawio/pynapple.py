@@ -23,6 +23,7 @@ from ._formats import FORMATS
 try:
     import pynapple as nap
     from pynapple.io.interface_neo import EphysReader as _NapEphysReader
+    from pynapple.io.interface_neo import NeoSignalInterface as _NeoSignalInterface
 except ImportError as _e:  # pragma: no cover - depends on the environment
     raise ImportError("rawio.pynapple needs pynapple: pip install pynapple") from _e
 
@@ -62,6 +63,31 @@ class EphysReader(_NapEphysReader):
             self._blocks = []  # nothing to show (pynapple's builder needs a timed object per segment)
             return
         super()._collect_data(lazy=lazy)
+        self._use_stored_times()
+
+    def _use_stored_times(self):
+        """Streams with an explicit clock (stored times) that pynapple loads through neo's
+        signal interface get rawio's stored times (pynapple would compute t_start + i / rate)."""
+        r = self._reader
+        where = {id(b): i for i, b in enumerate(self._blocks)}
+        for key, item in list(self.data.items()):
+            if not (isinstance(item, dict) and item.get("loader") == "analogsignal"):
+                continue
+            block = item["block"]
+            b = where.get(id(block))
+            proxy = block.segments[0].analogsignals[item["sig_num"]]
+            k = getattr(proxy, "_stream_index", None)
+            if b is None or k is None or r.segment_count(b) != 1 or r.get_signal_clock(k) != "explicit":
+                continue
+
+            def _loader(item=item, b=b, k=k, proxy=proxy):
+                interface = _NeoSignalInterface(signal=proxy, block=item["block"],
+                                                time_support=item["time_support"],
+                                                sig_num=item["sig_num"])
+                t = r.get_signal_times(b, 0, k)
+                return interface.nap_type(t=t, d=interface, load_array=False)
+
+            self.data[key] = {"type": item["type"], "loader": _loader}
 
     def _make_mmap_entry(self, proxy, block_idx, nap_type, time_support, metadata=None):
         reader = self._reader
