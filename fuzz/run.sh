@@ -90,14 +90,15 @@ for t in "${targets[@]}"; do
         -print_final_stats=1 > "$log" 2>&1
     rc=$?
     set -e
-    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-    secs=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' | tail -1)
+    # (a crashed run prints no "Done" line: the greps may match nothing)
+    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+    secs=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' | tail -1 || true)
     if [ $rc -eq 0 ]; then
         printf '%-22s %10s execs %6s s  ok\n' "$t" "${execs:-?}" "${secs:-?}"
     else
         fail=1
         printf '%-22s %10s execs %6s s  FINDING (exit %s)\n' "$t" "${execs:-?}" "${secs:-?}" "$rc"
-        grep -E 'ERROR: |panicked|SUMMARY|Test unit written' "$log" | head -8 | sed 's/^/    /'
+        grep -E 'ERROR: |panicked|SUMMARY|Test unit written' "$log" | head -8 | sed 's/^/    /' || true
     fi
     rm -f "$log"
 done

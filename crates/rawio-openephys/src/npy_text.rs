@@ -101,7 +101,9 @@ impl Kind {
             c @ ('<' | '>' | '|' | '=') => (c, &d[1..]),
             _ => ('=', d),
         };
-        let (t, n) = rest.split_at(1);
+        // the type character (any character: a non-ASCII one is refused below, not split)
+        let t_len = rest.chars().next()?.len_utf8();
+        let (t, n) = rest.split_at(t_len);
         let n: usize = if n.is_empty() { 1 } else { n.parse().ok()? };
         if order == '>' && n > 1 && t != "S" {
             return None;
@@ -416,6 +418,19 @@ mod tests {
         let p = write(t.path(), "big.npy", "|S8", &[1 << 40], &text);
         assert!(read_labels(&p).is_err());
         let p = write(t.path(), "o.npy", "|O", &[1], &text);
+        assert_eq!(read_labels(&p).unwrap(), None);
+    }
+
+    #[test]
+    fn descr_without_an_ascii_type_character_is_not_a_label_array() {
+        // fuzz finding (openephys_binary): a descr such as '|\u{fffd}' panicked (split inside
+        // a multi-byte character)
+        assert_eq!(Kind::parse("|\u{fffd}\u{fffd}"), None);
+        assert_eq!(Kind::parse("<é4"), None);
+        assert_eq!(Kind::parse("|"), None);
+        assert_eq!(Kind::parse(""), None);
+        let t = tempfile::tempdir().unwrap();
+        let p = write(t.path(), "u.npy", "|\u{e9}", &[0], &[]);
         assert_eq!(read_labels(&p).unwrap(), None);
     }
 
