@@ -17,6 +17,8 @@ fn layouts() -> Vec<Hdf5Options> {
         time_dataset: "raw_time".into(),
         time_unit: TimeUnit::Milliseconds,
     });
+    // a raster's counts legitimately expand to many spikes per byte: keep runs fast
+    raster.max_raster_spikes = 1 << 16;
     vec![
         raster,
         Hdf5Options::new(Hdf5Layout::Ragged {

@@ -291,7 +291,7 @@ pub use from_rawio::{FromRawioOptions, UnitSelection};
 pub use interval::IntervalSet;
 pub use loaders::TimeUnit;
 #[cfg(feature = "hdf5")]
-pub use loaders::hdf5::{Hdf5Layout, Hdf5Options, Hdf5Raw};
+pub use loaders::hdf5::{Hdf5Layout, Hdf5Options, Hdf5Raw, MAX_RASTER_SPIKES};
 #[cfg(feature = "phy")]
 pub use loaders::kilosort::KilosortOptions;
 #[cfg(feature = "nwb")]

@@ -204,6 +204,27 @@ fn hdf5_layouts_match_spikelab() {
 }
 
 #[test]
+fn raster_expansion_is_bounded_by_max_raster_spikes() {
+    // a raster holds counts: a few bytes can declare millions of spikes, so the expansion is
+    // capped (default spikedata::MAX_RASTER_SPIKES = 2^28), and the cap is the caller's choice
+    let case = hdf5_case("raster");
+    let total = load_hdf5("raster", None).unwrap().spike_count() as u64;
+    assert!(total > 1, "{total}");
+    let mut o = hdf5_options(case, None);
+    assert_eq!(o.max_raster_spikes, spikedata::MAX_RASTER_SPIKES);
+    let file = dir().join(case["file"].as_str().unwrap());
+    o.max_raster_spikes = total;
+    assert_eq!(
+        SpikeData::from_hdf5(&file, &o).unwrap().spike_count() as u64,
+        total
+    );
+    o.max_raster_spikes = total - 1;
+    let e = SpikeData::from_hdf5(&file, &o).unwrap_err();
+    assert!(matches!(e, SpikeDataError::Unsupported(_)), "{e}");
+    assert!(e.to_string().contains("max_raster_spikes"), "{e}");
+}
+
+#[test]
 fn hdf5_concrete_values() {
     // raster: 5 units, 120 bins of 2.5 ms from -50 ms; 3 spikes in bin 0 of unit 2
     let sd = load_hdf5("raster", None).unwrap();

@@ -9,9 +9,9 @@ use serde_json::Value;
 use std::cmp::Ordering;
 use std::path::Path;
 
-/// Most spikes a raster may expand to (2^28, 2 GiB of times): a corrupt count cannot make
-/// the loader allocate without bound.
-const MAX_RASTER_SPIKES: f64 = (1u64 << 28) as f64;
+/// Most spikes a raster may expand to by default (2^28, 2 GiB of times): a corrupt count
+/// cannot make the loader allocate without bound ([`Hdf5Options::max_raster_spikes`]).
+pub const MAX_RASTER_SPIKES: u64 = 1 << 28;
 
 /// How the spikes are laid out in a generic HDF5 file (SpikeLab's four input styles; exactly
 /// one per load, by construction).
@@ -87,6 +87,10 @@ pub struct Hdf5Options {
     pub length_ms: Option<f64>,
     /// Metadata to attach (`source_file` is added unless present).
     pub metadata: Attrs,
+    /// Most spikes the raster layout may expand its counts to (a raster holds counts, so a
+    /// small file can declare many spikes); more is an `Unsupported` error. Default
+    /// [`MAX_RASTER_SPIKES`].
+    pub max_raster_spikes: u64,
 }
 
 impl Hdf5Options {
@@ -97,6 +101,7 @@ impl Hdf5Options {
             raw: None,
             length_ms: None,
             metadata: Attrs::new(),
+            max_raster_spikes: MAX_RASTER_SPIKES,
         }
     }
 }
@@ -275,7 +280,7 @@ impl SpikeData {
             Hdf5Layout::Raster {
                 dataset,
                 bin_size_ms,
-            } => load_raster(&f, dataset, *bin_size_ms, options.length_ms, c),
+            } => load_raster(&f, dataset, *bin_size_ms, options, c),
             Hdf5Layout::Ragged {
                 times,
                 index,
@@ -299,9 +304,11 @@ fn load_raster(
     f: &H5File,
     dataset: &str,
     bin_size_ms: f64,
-    length_ms: Option<f64>,
+    options: &Hdf5Options,
     mut c: Common,
 ) -> Result<SpikeData> {
+    let length_ms = options.length_ms;
+    let max_spikes = options.max_raster_spikes as f64;
     let a = read_f64(f, dataset)?;
     let [n, t] = a.shape[..] else {
         return Err(SpikeDataError::invalid(format!(
@@ -315,11 +322,12 @@ fn load_raster(
         )));
     }
     let total: f64 = a.values.iter().sum();
-    if total > MAX_RASTER_SPIKES {
+    if total > max_spikes {
         return Err(SpikeDataError::Unsupported(format!(
-            "raster dataset {dataset} of {} holds {total} spikes (more than {})",
+            "raster dataset {dataset} of {} holds {total} spikes (more than {}, \
+             Hdf5Options::max_raster_spikes)",
             f.path().display(),
-            MAX_RASTER_SPIKES
+            options.max_raster_spikes
         )));
     }
     let counts = Array2::from_shape_vec((n, t), a.values)
