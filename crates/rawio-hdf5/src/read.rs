@@ -155,8 +155,18 @@ impl Dataset {
         if sel.iter().any(|r| r.is_empty()) {
             let dims: Vec<usize> = sel
                 .iter()
-                .map(|r| usize::try_from(r.end - r.start).unwrap_or(0))
+                .map(|r| usize::try_from(r.end - r.start).unwrap_or(usize::MAX))
                 .collect();
+            // an array with no element may still not have a shape ndarray can hold: the
+            // product of its other lengths must fit an isize (a declared 2^64 - 3 rows by 0)
+            let fits = dims
+                .iter()
+                .filter(|&&d| d != 0)
+                .try_fold(1usize, |p, &d| p.checked_mul(d))
+                .is_some_and(|p| isize::try_from(p).is_ok());
+            if !fits {
+                return Err(self.corrupt(format!("selection of shape {dims:?} is too large")));
+            }
             return Ok(empty_array(dt, &dims));
         }
         self.check_stored(&sel)?;

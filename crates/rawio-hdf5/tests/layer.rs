@@ -483,3 +483,15 @@ fn partial_walks_stored_extents_region_references() {
     );
     assert_eq!(rawio_hdf5::sniff_members(&testdata("nwb/nope.h5")), None);
 }
+
+#[test]
+fn an_empty_selection_of_a_huge_declared_shape_is_an_error() {
+    // fuzz finding (spikedata_hdf5, testdata/hdf5/regressions/empty_by_huge_rows.h5: a
+    // mutated SpikeLab raster file, kept as found): `/raw` declares 2^64 - 3 rows by 0 columns.
+    // No element, but no array can have that shape: ndarray panicked; now an error naming it.
+    let f = open("hdf5/regressions/empty_by_huge_rows.h5");
+    let e = f.dataset("/raw").unwrap().read_f64_array().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt, "{e}");
+    assert!(e.to_string().contains("/raw"), "{e}");
+    assert!(e.to_string().contains("too large"), "{e}");
+}

@@ -770,3 +770,30 @@ fn damaged_files_do_not_panic() {
         let _ = SpikeData::from_kilosort(&d, &KilosortOptions::default());
     }
 }
+
+#[test]
+fn declared_unit_counts_are_bounded_by_the_file() {
+    // regression inputs (testdata/generate/spikedata_regressions.py; the raster one is a fuzz
+    // finding): units that hold no spike cost no byte, so a corrupt raster dimension or paired
+    // id could make the loader allocate 11 GB of empty trains (raster) or pad 2^40 units
+    let reg = dir().join("../regressions");
+    let raster = Hdf5Options::new(Hdf5Layout::Raster {
+        dataset: "raster".into(),
+        bin_size_ms: 2.5,
+    });
+    let e = SpikeData::from_hdf5(reg.join("raster_huge_units.h5"), &raster).unwrap_err();
+    assert!(matches!(e, SpikeDataError::InvalidArgument(_)), "{e}");
+    assert!(e.to_string().contains("declares 469762053 units"), "{e}");
+    let paired = Hdf5Options::new(Hdf5Layout::Paired {
+        idces: "idces".into(),
+        times: "times".into(),
+        unit: TimeUnit::Milliseconds,
+    });
+    let e = SpikeData::from_hdf5(reg.join("paired_huge_id.h5"), &paired).unwrap_err();
+    assert!(
+        e.to_string().contains("declares 1099511627777 units"),
+        "{e}"
+    );
+    // ids up to 2^20 stay readable however small the file (a sparse Phy export)
+    assert_eq!(load_hdf5("paired", None).unwrap().n_units(), 6);
+}

@@ -183,6 +183,25 @@ fn root_f64(f: &H5File, name: &str) -> Result<Option<f64>> {
 }
 
 /// The whole numeric dataset `path` as f64 with its shape.
+/// Most units a file may declare beyond one per byte of the file (2^20: 24 MiB of empty trains).
+const MIN_UNIT_LIMIT: u64 = 1 << 20;
+
+/// Units that hold no spike cost no stored byte (an empty raster row, a padded paired id), so
+/// their number is bounded by the file's size in bytes (at least [`MIN_UNIT_LIMIT`]): a
+/// corrupt dimension or id cannot make the loader allocate (or loop) without bound.
+fn check_unit_count(f: &H5File, n: u64, what: &str) -> Result<()> {
+    let len = std::fs::metadata(f.path()).map_or(u64::MAX, |m| m.len());
+    let limit = len.max(MIN_UNIT_LIMIT);
+    if n > limit {
+        return Err(SpikeDataError::invalid(format!(
+            "{what} of {} declares {n} units, more than {limit} (one per byte of the file, \
+             or 2^20)",
+            f.path().display()
+        )));
+    }
+    Ok(())
+}
+
 fn read_f64(f: &H5File, path: &str) -> Result<super::h5::Array<f64>> {
     Ok(f.dataset(path)?.read_f64_array()?)
 }
@@ -316,6 +335,7 @@ fn load_raster(
             a.shape
         )));
     };
+    check_unit_count(f, n as u64, &format!("raster dataset {dataset}"))?;
     if let Some(bad) = a.values.iter().find(|v| v.fract() != 0.0 || **v < 0.0) {
         return Err(SpikeDataError::invalid(format!(
             "raster dataset {dataset} holds a value that is not a count: {bad}"
@@ -407,6 +427,7 @@ fn load_paired(
     if let Some(&max) = ids.iter().max()
         && max >= 0
     {
+        check_unit_count(f, max as u64 + 1, &format!("idces dataset {idces}"))?;
         let present: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
         let n = max + 1;
         let missing: Vec<i64> = (0..n).filter(|i| !present.contains(i)).collect();
