@@ -131,11 +131,18 @@ fn fill_rows<T: Sample, O: Copy>(
             .zip(rows)
             .for_each(|(s, d)| row(s, d)),
         None => {
+            // rows of a column subset (a stream sharing its file with another) are still
+            // contiguous: only rows that are not are gathered into a buffer
             let mut buf = Vec::with_capacity(ncols);
             for (src, d) in part.rows().into_iter().zip(rows) {
-                buf.clear();
-                buf.extend(src.iter().copied());
-                row(&buf, d);
+                match src.as_slice() {
+                    Some(s) => row(s, d),
+                    None => {
+                        buf.clear();
+                        buf.extend(src.iter().copied());
+                        row(&buf, d);
+                    }
+                }
             }
         }
     }
