@@ -105,7 +105,15 @@ pub(crate) fn copy_samples(
     Ok(span)
 }
 
+/// Bytes one positioned read of [`copy_waveforms`] may cover (several spikes close together).
+const WAVEFORM_WINDOW: u64 = 4096;
+
 /// The `per_spike` int16 words at each of `offsets`, in order, and the byte span touched.
+///
+/// A unit's spikes are spread over the whole file: faulting in (and later releasing) the
+/// mapped pages around each costs more than reading it, so on Unix the waveforms come from
+/// positioned reads (one per run of spikes within [`WAVEFORM_WINDOW`] bytes) that touch no
+/// mapped page (the span is then empty).
 pub(crate) fn copy_waveforms(
     file: &MappedFile,
     offsets: &[u64],
@@ -116,16 +124,56 @@ pub(crate) fn copy_waveforms(
         .checked_mul(per_spike)
         .ok_or_else(|| Error::invalid("too many waveforms"))?;
     let mut out = Vec::with_capacity(total.min(file.bytes().len() / 2));
-    let mut span = Span::default();
-    let mut behind = ReleaseBehind::new(file);
     let len = 2 * per_spike as u64;
-    for &off in offsets {
-        let b = file.range(FORMAT_ID, off, len)?;
-        span.add(off, off + len);
-        behind.at(off);
-        out.extend(b.chunks_exact(2).map(|w| i16::from_le_bytes([w[0], w[1]])));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        let f = std::fs::File::open(file.path()).map_err(|e| Error::io(file.path(), e))?;
+        let mut buf = Vec::new();
+        let mut i = 0;
+        while let Some(&start) = offsets.get(i) {
+            // the spikes after this one (in file order) that fit the window
+            let mut j = i + 1;
+            let mut end = start.saturating_add(len);
+            while let Some(&o) = offsets.get(j) {
+                if o < start || o.saturating_add(len) > start.saturating_add(WAVEFORM_WINDOW) {
+                    break;
+                }
+                end = end.max(o.saturating_add(len));
+                j += 1;
+            }
+            if end > file.len() {
+                // the error a mapped read gives, for the first waveform past the end
+                for &o in &offsets[i..j] {
+                    file.range(FORMAT_ID, o, len)?;
+                }
+            }
+            let n =
+                usize::try_from(end - start).map_err(|_| Error::invalid("waveform too long"))?;
+            buf.resize(n, 0);
+            f.read_exact_at(&mut buf, start)
+                .map_err(|e| Error::io(file.path(), e))?;
+            for &off in &offsets[i..j] {
+                let o = (off - start) as usize;
+                let w = &buf[o..o + len as usize];
+                out.extend(w.chunks_exact(2).map(|w| i16::from_le_bytes([w[0], w[1]])));
+            }
+            i = j;
+        }
+        Ok((out, Span::default()))
     }
-    Ok((out, span))
+    #[cfg(not(unix))]
+    {
+        let mut span = Span::default();
+        let mut behind = ReleaseBehind::new(file);
+        for &off in offsets {
+            let b = file.range(FORMAT_ID, off, len)?;
+            span.add(off, off + len);
+            behind.at(off);
+            out.extend(b.chunks_exact(2).map(|w| i16::from_le_bytes([w[0], w[1]])));
+        }
+        Ok((out, span))
+    }
 }
 
 #[cfg(test)]
@@ -163,8 +211,14 @@ mod tests {
         assert_eq!(out, vec![0, 2, 0, 3, 0, 4, 0, 5]);
         assert_eq!((span.start, span.end), (2, 14));
         assert!(copy_samples(&file, &si, 4, 2, (&mut out, 2, 0)).is_err());
-        let (w, span) = copy_waveforms(&file, &[10, 0], 2).unwrap();
+        let (w, _) = copy_waveforms(&file, &[10, 0], 2).unwrap();
         assert_eq!(w, vec![4, 5, 1, 2]);
-        assert_eq!(span.len(), 14);
+        // runs of spikes in one read, out-of-order offsets, and a waveform past the end
+        let (w, _) = copy_waveforms(&file, &[0, 2, 10, 4, 10], 1).unwrap();
+        assert_eq!(w, vec![1, 2, 4, 3, 4]);
+        // a window whose last spike is not its furthest
+        let (w, _) = copy_waveforms(&file, &[0, 10, 4], 2).unwrap();
+        assert_eq!(w, vec![1, 2, 4, 5, 3, 0]);
+        assert!(copy_waveforms(&file, &[12], 2).is_err());
     }
 }
