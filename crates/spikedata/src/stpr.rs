@@ -102,31 +102,40 @@ impl SpikeData {
             let range = r.indptr[u]..r.indptr[u + 1];
             let (bins, counts) = (&r.bins[range.clone()], &r.counts[range]);
             let denom = totals[u] * mu_loo;
-            for (o, &tau) in out.iter_mut().zip(&lags) {
-                let mut sum = 0.0;
-                // the unit's own count at b + tau: a pointer walking its bins alongside
-                let mut j = 0;
-                for (&b, &c) in bins.iter().zip(counts) {
-                    let Some(t) = (b as usize)
-                        .checked_add_signed(tau as isize)
-                        .filter(|&t| t < t_bins)
-                    else {
-                        continue;
-                    };
-                    while j < bins.len() && (bins[j] as usize) < t {
-                        j += 1;
-                    }
-                    let own = if bins.get(j).map(|&x| x as usize) == Some(t) {
-                        f64::from(counts[j])
-                    } else {
-                        0.0
-                    };
-                    let dev = (pop[t] - own) - loo_mean;
+            // bins in the outer loop, lags in the inner one (pop[b - w..=b + w] is contiguous):
+            // each lag's sum still adds its terms in bin order, so the numbers are numba's
+            let wu = w as usize;
+            let mut sums = vec![0.0f64; n_lags];
+            // the unit's own count at each lag of the current bin (only its bins within ±w)
+            let mut own = vec![0.0f64; n_lags];
+            let mut first = 0usize;
+            for (&b, &c) in bins.iter().zip(counts) {
+                let b = b as usize;
+                while (bins[first] as usize) + wu < b {
+                    first += 1;
+                }
+                let mut k = first;
+                while k < bins.len() && (bins[k] as usize) <= b + wu {
+                    own[bins[k] as usize + wu - b] = f64::from(counts[k]);
+                    k += 1;
+                }
+                // lags whose bin b + tau is inside [0, t_bins)
+                let lo = wu.saturating_sub(b);
+                let hi = n_lags.min(t_bins + wu - b);
+                for l in lo..hi {
+                    let t = b + l - wu;
+                    let dev = (pop[t] - own[l]) - loo_mean;
+                    let s = &mut sums[l];
                     for _ in 0..c {
-                        sum += dev;
+                        *s += dev;
                     }
                 }
-                *o = sum / denom;
+                for kk in first..k {
+                    own[bins[kk] as usize + wu - b] = 0.0;
+                }
+            }
+            for (o, s) in out.iter_mut().zip(&sums) {
+                *o = s / denom;
             }
             out
         };
