@@ -2,22 +2,16 @@
 //! `.events`, `.spikes`), chosen by the first byte.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use rawio_fuzz::{Fixture, pick};
+use rawio_fuzz::{Fixture, run_tree};
 use std::sync::OnceLock;
 
 static FIXTURE: OnceLock<(Fixture, Vec<String>)> = OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
-    let (f, members) = FIXTURE.get_or_init(|| Fixture::tree("openephys-legacy/gui04"));
-    let members: Vec<&str> = members.iter().map(String::as_str).collect();
-    let Some((which, input)) = pick(data, members.len()) else {
-        return;
-    };
-    f.run_member(
-        &members,
-        which,
-        input,
-        "",
+    run_tree(
+        &FIXTURE,
+        "openephys-legacy/gui04",
+        data,
         rawio_openephys::FORMAT_LEGACY.open,
     );
 });

@@ -10,6 +10,7 @@
 
 use rawio_core::{RawIO, Result};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Opens a recording (a format's `FORMAT.open`).
 pub type OpenFn = fn(&Path) -> Result<Box<dyn RawIO>>;
@@ -125,6 +126,22 @@ pub fn open_and_read(path: &Path, open: OpenFn) {
     if let Ok(reader) = open(path) {
         rawio_conformance::exercise(reader.as_ref());
     }
+}
+
+/// A target over every file of the fixture folder `base` (see [`Fixture::tree`]): the first
+/// byte of `data` picks the member replaced by the rest, and the folder is opened with `open`.
+pub fn run_tree(
+    fixture: &'static OnceLock<(Fixture, Vec<String>)>,
+    base: &str,
+    data: &[u8],
+    open: OpenFn,
+) {
+    let (f, members) = fixture.get_or_init(|| Fixture::tree(base));
+    let members: Vec<&str> = members.iter().map(String::as_str).collect();
+    let Some((which, input)) = pick(data, members.len()) else {
+        return;
+    };
+    f.run_member(&members, which, input, "", open);
 }
 
 /// The first byte of `data` picks one of `n` choices; the rest is the input.
