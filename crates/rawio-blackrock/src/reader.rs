@@ -567,6 +567,35 @@ impl RawIO for BlackrockReader {
         )))
     }
 
+    /// A segment lying in one data block of a 2.2+/3.0 file is plain interleaved int16 frames
+    /// (neo maps it with `np.memmap` too); PTP packets carry a timestamp per sample and are not.
+    /// The first block of a file starts at an odd offset (a 9-byte block header after an even
+    /// header): described all the same, as the description makes no alignment promise.
+    fn read_buffer_description(
+        &self,
+        _block: usize,
+        seg: usize,
+        stream: usize,
+    ) -> Option<rawio_core::BufferDescription> {
+        let (f, run) = self.run(seg, stream).ok()??;
+        let NsxData::Blocks(idx) = &f.data else {
+            return None;
+        };
+        let k = idx.block_of(run.samples.start);
+        let (b, &first) = (idx.blocks.get(k)?, idx.cum.get(k)?);
+        let frame = 2 * f.channel_count();
+        let in_block = run.samples.start >= first && run.samples.end <= first + b.n_samples;
+        if !in_block || cfg!(target_endian = "big") {
+            return None;
+        }
+        let layout = InterleavedLayout {
+            data_offset: b.data_offset + (run.samples.start - first) * frame,
+            n_channels: f.channel_count(),
+            n_frames: run.samples.end - run.samples.start,
+        };
+        Some(layout.describe(&f.path, rawio_core::Dtype::Int16))
+    }
+
     fn release_signal(&self, _block: usize, seg: usize, stream: usize, samples: Range<u64>) {
         let Ok(Some((f, run))) = self.run(seg, stream) else {
             return;

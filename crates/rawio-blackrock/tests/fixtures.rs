@@ -478,3 +478,44 @@ fn format_descriptor_sniffs_stems_and_files() {
     let r = (f.open)(&fixture("v21")).unwrap();
     assert_eq!(r.format_id(), "blackrock");
 }
+
+/// A segment inside one data block is described for zero-copy maps (the Python package maps
+/// it as neo does), the first block at its odd offset; a segment across blocks and PTP data
+/// are not plain frames.
+#[test]
+fn segments_in_one_block_are_described_even_at_odd_offsets() {
+    let r = open("v23_paused.ns5");
+    for seg in 0..r.segment_count(0).unwrap() {
+        // stream 0 is the .ns2 of the pair
+        let d = r.signal_buffer_description(0, seg, 0).unwrap().unwrap();
+        assert_eq!(d.file_path, fixture("v23_paused.ns2"));
+        let bytes = std::fs::read(&d.file_path).unwrap();
+        let n = r.signal_size(0, seg, 0).unwrap();
+        let cols = r.header().stream_channels(0).unwrap().len() as u64;
+        assert_eq!(d.shape, [n, cols]);
+        assert_eq!(d.columns, 0..cols);
+        if seg == 0 {
+            // 314 + 66 * channels of header, then the 9-byte block header
+            assert_eq!(d.file_offset, 314 + 66 * cols + 9);
+            assert_eq!(d.file_offset % 2, 1);
+        }
+        let chunk = r
+            .analogsignal_chunk(0, seg, 0, Some(n - 1), Some(n), &ChannelSelection::All)
+            .unwrap()
+            .to_f64();
+        let last = usize::try_from(d.file_offset + (n - 1) * cols * 2).unwrap();
+        let from_file: Vec<f64> = bytes[last..last + 2 * cols as usize]
+            .chunks_exact(2)
+            .map(|b| f64::from(i16::from_le_bytes([b[0], b[1]])))
+            .collect();
+        assert_eq!(
+            chunk.iter().copied().collect::<Vec<_>>(),
+            from_file,
+            "seg {seg} {d:?}"
+        );
+    }
+    let split = open("v23_split.ns5"); // segment 0 is blocks of 100, 50 and 30 samples
+    assert!(split.signal_buffer_description(0, 0, 0).unwrap().is_none());
+    let ptp = open_with("ptp.ns6", no_nev());
+    assert!(ptp.signal_buffer_description(0, 0, 0).unwrap().is_none());
+}

@@ -62,7 +62,9 @@ pub type SampleTimes<'a> = CowArray<'a, f64, Ix1>;
 /// another language needs to map them without a copy (neo's "raw" buffer description, time
 /// axis 0, C order). Frame `i` (sample `i` of the segment) starts at
 /// `file_offset + i * shape[1] * dtype.size()`; the stream's channels are the frame's values
-/// `columns` (in stream order).
+/// `columns` (in stream order). `file_offset` need not be a multiple of the dtype's size
+/// (Blackrock's first data block starts at an odd byte): a consumer mapping the bytes must
+/// accept unaligned values (numpy does).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BufferDescription {
     /// The file holding the samples.

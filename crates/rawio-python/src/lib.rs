@@ -19,14 +19,19 @@
 // The methods mirror neo's Python signatures (block, segment, stream, range, selection...).
 #![allow(clippy::too_many_arguments)]
 
-use ndarray::{Array2, ArrayView2, Dimension, Ix2};
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray2, PyUntypedArray, PyUntypedArrayMethods};
+use ndarray::{ArrayView2, Dimension, Ix2};
+use numpy::{
+    IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArray,
+    PyUntypedArrayMethods,
+};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use rawio::prelude::*;
 use rawio::{RawArray, Sample, dispatch_raw, rescale};
 use std::path::PathBuf;
+
+mod options;
 
 /// A rawio error as the matching `rawio._errors` exception (message = the Rust message).
 fn py_err(py: Python<'_>, e: rawio::Error) -> PyErr {
@@ -80,17 +85,53 @@ impl Reader {
 
 #[pymethods]
 impl Reader {
-    /// Opens `path` with the format `format_id`, or the format that recognises it.
+    /// Opens `path` with the format `format_id`, or the format that recognises it, with the
+    /// reader's own `options` (see `options::accepted`; none = the reader's defaults).
     #[staticmethod]
-    #[pyo3(signature = (path, format_id=None))]
-    fn open(py: Python<'_>, path: PathBuf, format_id: Option<String>) -> PyResult<Reader> {
-        let inner = py
-            .detach(|| match &format_id {
+    #[pyo3(signature = (path, format_id=None, options=None))]
+    fn open(
+        py: Python<'_>,
+        path: PathBuf,
+        format_id: Option<String>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Reader> {
+        let inner = match options.filter(|d| !d.is_empty()) {
+            None => py.detach(|| match &format_id {
                 Some(id) => rawio::open_as(&path, id),
                 None => rawio::open(&path),
-            })
-            .map_err(|e| py_err(py, e))?;
+            }),
+            Some(dict) => {
+                let id = match &format_id {
+                    Some(id) => rawio::format(id),
+                    None => py.detach(|| rawio::probe(&path)).ok(),
+                };
+                let id = match (id, &format_id) {
+                    (Some(f), _) => f.id,
+                    // the error of an unknown format or path, as without options
+                    (None, Some(id)) => {
+                        return Err(py_err(
+                            py,
+                            rawio::open_as(&path, id).err().unwrap_or_else(|| {
+                                rawio::Error::invalid(format!("unknown format {id:?}"))
+                            }),
+                        ));
+                    }
+                    (None, None) => {
+                        return Err(py_err(py, rawio::Error::UnknownFormat { path }));
+                    }
+                };
+                let open = options::opener(id, dict)?;
+                py.detach(|| open(&path))
+            }
+        }
+        .map_err(|e| py_err(py, e))?;
         Ok(Reader { inner })
+    }
+
+    /// The option names `Reader.open` accepts for `format_id`.
+    #[staticmethod]
+    fn options(format_id: &str) -> Vec<&'static str> {
+        options::accepted(format_id).to_vec()
     }
 
     /// The format id (`"plexon"`, ...).
@@ -353,8 +394,8 @@ fn parse_clock(py: Python<'_>, clock: &str) -> PyResult<Clock> {
 }
 
 /// `raw * gain + offset` per column with rawio-core's (neo's) exact numerics, as float32
-/// (`f32 = true`) or float64, or `None` when `raw` is not a 2-D array of one of the ten
-/// native-order sample types (the caller then uses numpy).
+/// (`f32 = true`) or float64, or `None` when `raw` is not an aligned 2-D array of one of the
+/// ten native-order sample types (the caller then copies it or uses numpy).
 #[pyfunction]
 fn rescale_signal<'py>(
     py: Python<'py>,
@@ -363,20 +404,67 @@ fn rescale_signal<'py>(
     offsets: Vec<f64>,
     f32: bool,
 ) -> PyResult<Option<Py<PyAny>>> {
-    if raw.ndim() != 2 || raw.shape()[1] != gains.len() || gains.len() != offsets.len() {
+    // an unaligned array (a map of a file at an odd offset) cannot be viewed from Rust: the
+    // caller copies it first
+    if raw.ndim() != 2
+        || raw.shape()[1] != gains.len()
+        || gains.len() != offsets.len()
+        || !raw.is_aligned()
+    {
         return Ok(None);
     }
+    let shape = [raw.shape()[0], raw.shape()[1]];
+    // numpy's astype keeps the input's memory order (order="K"), and so does this: a chunk
+    // read channel by channel (column-major) is converted column by column, contiguously
+    let strides = raw.strides();
+    let order = if shape[0] > 1 && shape[1] > 1 && strides[0].abs() < strides[1].abs() {
+        rescale::Order::ColumnMajor
+    } else {
+        rescale::Order::RowMajor
+    };
     macro_rules! try_dtype {
         ($($t:ty),*) => {$(
             if let Ok(a) = raw.extract::<PyReadonlyArray2<'py, $t>>() {
                 let view = a.as_array();
-                let out = py.detach(|| rescale_rows(view, &gains, &offsets, f32));
-                return Ok(Some(out.into_py(py)));
+                return if f32 {
+                    rescale_into(py, view, order, &gains, &offsets, rescale::view_f32_into)
+                } else {
+                    rescale_into(py, view, order, &gains, &offsets, rescale::view_f64_into)
+                };
             }
         )*};
     }
     try_dtype!(i8, u8, i16, u16, i32, u32, i64, u64, f32, f64);
     Ok(None)
+}
+
+/// The signature of rawio-core's `rescale::view_f32_into` / `view_f64_into`.
+type FillInto<T, O> =
+    fn(ArrayView2<'_, T>, &[f64], &[f64], &mut [O], rescale::Order) -> rawio::Result<()>;
+
+/// `fill(view, gains, offsets, out, order)` into a new numpy array of `view`'s shape in
+/// `order`, GIL released while it runs. The array comes from numpy's allocator: it reuses and
+/// huge-page-advises large buffers, where a fresh Rust `Vec` costs a page fault per 4 KiB on
+/// every call (most of the time of a 100 MB chunk).
+fn rescale_into<'py, T: Sample, O: numpy::Element + Send>(
+    py: Python<'py>,
+    view: ArrayView2<'_, T>,
+    order: rescale::Order,
+    gains: &[f64],
+    offsets: &[f64],
+    fill: FillInto<T, O>,
+) -> PyResult<Option<Py<PyAny>>> {
+    let fortran = order == rescale::Order::ColumnMajor;
+    let out = PyArray2::<O>::zeros(py, [view.nrows(), view.ncols()], fortran);
+    {
+        let mut w = out.readwrite();
+        let dst = w
+            .as_slice_mut()
+            .map_err(|e| PyRuntimeError::new_err(format!("output array: {e}")))?;
+        py.detach(|| fill(view, gains, offsets, dst, order))
+            .map_err(|e| py_err(py, e))?;
+    }
+    Ok(Some(out.into_any().unbind()))
 }
 
 /// An owned copy of a borrowed chunk, made by rawio-core's row-major kernel (on several threads
@@ -387,31 +475,6 @@ fn copy_rows(c: &RawArray<'_, Ix2>) -> RawArray<'static, Ix2> {
         RawArray::new(rescale::map_rows(a, &unused, &unused, |v: T, _, _| v))
     }
     dispatch_raw!(c, a => copy(a.view()))
-}
-
-/// The rescaled array, float32 or float64.
-enum Rescaled {
-    F32(Array2<f32>),
-    F64(Array2<f64>),
-}
-
-impl Rescaled {
-    fn into_py(self, py: Python<'_>) -> Py<PyAny> {
-        match self {
-            Rescaled::F32(a) => a.into_pyarray(py).into_any().unbind(),
-            Rescaled::F64(a) => a.into_pyarray(py).into_any().unbind(),
-        }
-    }
-}
-
-/// `raw * gain[c] + offset[c]` with neo's numerics (rawio-core's row-major kernels
-/// `rescale::view_f32` / `view_f64`).
-fn rescale_rows<T: Sample>(a: ArrayView2<'_, T>, g: &[f64], o: &[f64], f32: bool) -> Rescaled {
-    if f32 {
-        Rescaled::F32(rescale::view_f32(a, g, o))
-    } else {
-        Rescaled::F64(rescale::view_f64(a, g, o))
-    }
 }
 
 /// Every enabled format: `(id, name, extensions, opens)`.

@@ -146,6 +146,24 @@ def test_rescale_is_bit_equal_to_neos_numpy_formula(session):
             got = rawio._rawio.rescale_signal(raw, g.tolist(), o.tolist(), dt == "float32")
             np.testing.assert_array_equal(got, neo_formula(raw, g, o, dt))
     assert rawio._rawio.rescale_signal(r.astype(">i4"), g.tolist(), o.tolist(), True) is None  # numpy path
+    # column-major input (Open Ephys legacy chunks) gives column-major output, as astype does
+    for raw in (np.asfortranarray(r), np.asfortranarray(r)[::2], np.asfortranarray(r.astype(np.int16))):
+        for dt in ("float32", "float64"):
+            got = rawio._rawio.rescale_signal(raw, g.tolist(), o.tolist(), dt == "float32")
+            want = neo_formula(raw, g, o, dt)
+            np.testing.assert_array_equal(got, want)
+            assert got.flags.f_contiguous == want.flags.f_contiguous
+            assert got.flags.c_contiguous == want.flags.c_contiguous
+    # an unaligned map (Blackrock's first data block is at an odd offset) is never viewed from
+    # Rust; the class copies it first
+    buf = np.zeros(r.size * 2 + 1, dtype=np.uint8)
+    unaligned = np.ndarray(r.shape, dtype=np.int16, buffer=buf, offset=1)
+    unaligned[:] = r.astype(np.int16)
+    assert not unaligned.flags.aligned
+    assert rawio._rawio.rescale_signal(unaligned, g.tolist(), o.tolist(), True) is None
+    two = session.header["signal_channels"]["gain"][:2]
+    got = session.rescale_signal_raw_to_float(unaligned, "float32", 0, channel_indexes=[0, 1])
+    np.testing.assert_array_equal(got, neo_formula(unaligned, two, np.zeros(2), "float32"))
     np.testing.assert_array_equal(session.rescale_signal_raw_to_float(raw[:, :1].repeat(6, 1).astype(np.int16),
                                                                       "float16"),
                                   neo_formula(raw[:, :1].repeat(6, 1).astype(np.int16),

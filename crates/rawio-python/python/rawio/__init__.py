@@ -18,7 +18,7 @@ through neo's ``BaseFromRaw``), :mod:`rawio.spikeinterface` (``read_recording`` 
 ``read_sorting``), :mod:`rawio.pynapple` (an ``EphysReader``-like mapping).
 """
 from . import _errors
-from ._base import CLASSES, RawIO, class_for, enabled_formats, open_recording as open
+from ._base import CLASSES, RawIO, class_for, enabled_formats, open_recording as open, reader_options
 from ._errors import *  # noqa: F401,F403
 from ._formats import FORMATS
 from ._rawio import __version__
@@ -42,5 +42,5 @@ def formats():
             for fid, name, ext, _ in _rawio.formats()]
 
 
-__all__ = ["RawIO", "open", "formats", "enabled_formats", "class_for", "FORMATS", "__version__"] + list(CLASSES) + \
+__all__ = ["RawIO", "open", "formats", "enabled_formats", "class_for", "reader_options", "FORMATS", "__version__"] + list(CLASSES) + \
     list(_errors.__all__)

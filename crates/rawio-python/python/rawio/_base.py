@@ -42,28 +42,101 @@ _spike_channel_dtype = [
 ]
 _event_channel_dtype = [("name", "U64"), ("id", "U64"), ("type", "S5")]
 
-# neo constructor options: accepted when they do not change what is read (any value for the
-# first group, neo's default value for the others); anything else is refused loudly.
-_ANY = object()
+# neo constructor options. Those that do not change what is read are accepted with any value;
+# the others are translated into the Rust reader's own options (``_rawio.Reader.options``),
+# or refused loudly where rawio has no equivalent.
+_IGNORED = ("progress_bar", "use_cache", "cache_path", "verbose")
+
+
+def _unsupported(name, default):
+    def refuse(value, path):
+        raise NotImplementedError(
+            f"neo's option {name}={value!r} is not supported by rawio (only the default {default!r}); "
+            "see docs/neo-differences.md"
+        )
+    return refuse
+
+
+def _nsx_to_load(value, path):
+    """neo's ``nsx_to_load`` (int, list, 'max', 'all' or None) as rawio's single ``nsx``."""
+    if value is None or value == "all":
+        return {}
+    stem = os.fspath(path)
+    base, ext = os.path.splitext(stem)
+    if ext.lower() in (".nev",) or (len(ext) == 4 and ext.lower().startswith(".ns")):
+        stem = base
+    available = [k for k in range(1, 7) if os.path.exists(f"{stem}.ns{k}")]
+    if value == "max":
+        return {"nsx": max(available)} if available else {}
+    if isinstance(value, (list, tuple)):
+        if sorted(value) == available:
+            return {}
+        if len(value) == 1:
+            value = value[0]
+        else:
+            raise NotImplementedError(
+                f"nsx_to_load={value!r}: rawio loads one nsX or all of them ({available}); "
+                "see docs/neo-differences.md"
+            )
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"nsx_to_load is wrong: {value!r}")
+    return {"nsx": int(value)}
+
+
+# format id -> {neo keyword: (neo's default, translate(value, path) -> rawio options)}
 _NEO_OPTIONS = {
-    "progress_bar": _ANY,
-    "use_cache": _ANY,
-    "cache_path": _ANY,
-    "verbose": _ANY,
-    "binary_file": None,
-    "load_amplitudes": False,
-    "load_pcs": False,
-    "experiment_names": None,
-    "nsx_override": None,
-    "nev_override": None,
-    "nsx_to_load": None,
-    "load_nev": True,
-    "gap_tolerance_ms": None,
-    "ignore_timestamps_errors": None,
-    "fill_gap_value": 0,
+    "plexon": {},
+    "neuroscope": {"binary_file": (None, lambda v, p: {"binary_file": os.fspath(v)})},
+    "phy": {
+        "load_amplitudes": (False, _unsupported("load_amplitudes", False)),
+        "load_pcs": (False, lambda v, p: {"load_pc_features": bool(v)}),
+    },
+    "openephys-binary": {
+        "experiment_names": (None, lambda v, p: {"experiments": [v] if isinstance(v, str) else list(v)}),
+        "load_sync_channel": (False, _unsupported("load_sync_channel", False)),
+    },
+    "openephys-legacy": {
+        "ignore_timestamps_errors": (None, lambda v, p: {}),  # deprecated and unused in neo too
+        "fill_gap_value": (0, lambda v, p: {"fill_gap_value": int(v)}),
+    },
+    "blackrock": {
+        "nsx_override": (None, _unsupported("nsx_override", None)),
+        "nev_override": (None, _unsupported("nev_override", None)),
+        "nsx_to_load": (None, _nsx_to_load),
+        "load_nev": (True, lambda v, p: {"load_nev": bool(v)}),
+        "gap_tolerance_ms": (None, lambda v, p: {"ptp_gap_tolerance_ms": float(v)}),
+    },
+    "nix": {},
+    "nwb": {},
 }
 
-_MAP_POPULATE = getattr(mmap, "MAP_POPULATE", 0)
+
+def _rawio_options(cls, path, kwargs):
+    """The Rust reader options for neo keywords ``kwargs`` of class ``cls`` (checked as neo's
+    constructor would: an unknown keyword is a ``TypeError``)."""
+    fid = cls.format_id
+    table = _NEO_OPTIONS.get(fid, {}) if fid is not None else {
+        k: v for t in _NEO_OPTIONS.values() for k, v in t.items()}
+    out = {}
+    for name, value in kwargs.items():
+        if name in _IGNORED:
+            continue
+        if name == "rawio_options":
+            out.update(value or {})
+            continue
+        if name not in table:
+            raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {name!r}")
+        default, translate = table[name]
+        if not _is_default(value, default):
+            out.update(translate(value, path))
+    return out
+
+
+def _is_default(value, default):
+    if default is None or value is None:
+        return value is default
+    return not isinstance(value, (list, tuple, np.ndarray)) and value == default
+
 
 _enabled_cache = None
 
@@ -162,17 +235,9 @@ class RawIO:
                 if path is not None:
                     raise TypeError(f"{type(self).__name__}() got the path twice")
                 path = value
-        for name, value in kwargs.items():
-            if name not in _NEO_OPTIONS:
-                raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {name!r}")
-            default = _NEO_OPTIONS[name]
-            if default is not _ANY and value != default:
-                raise NotImplementedError(
-                    f"{type(self).__name__}: neo's option {name}={value!r} is not supported by rawio "
-                    f"(only the default {default!r}); see docs/neo-differences.md"
-                )
         if path is None or path == "":
             raise TypeError(f"{type(self).__name__}() needs {kw}=PATH")
+        self._options = _rawio_options(type(self), path, kwargs)
         fid = type(self).format_id
         if fid is not None and fid not in enabled_formats():
             raise NotImplementedError(
@@ -193,7 +258,7 @@ class RawIO:
     def parse_header(self):
         """Opens the recording (every file is parsed here; the GIL is released) and fills
         ``header`` and ``raw_annotations``."""
-        reader = _rawio.Reader.open(self._path, type(self).format_id)
+        reader = _rawio.Reader.open(self._path, type(self).format_id, self._options)
         h = json.loads(reader.header_json())
         self._reader = reader
         self._h = h
@@ -582,6 +647,8 @@ class RawIO:
         offsets = self._offsets[k] if sel is None else self._offsets[k][sel]
         dt = np.dtype(dtype)
         if dt in (np.float32, np.float64) and isinstance(raw_signal, np.ndarray):
+            if not raw_signal.flags.aligned:  # a map at an odd offset (Blackrock's first block)
+                raw_signal = np.array(raw_signal, order="K")
             out = _rawio.rescale_signal(raw_signal, gains.tolist(), offsets.tolist(), dt == np.float32)
             if out is not None:
                 return out
@@ -770,14 +837,22 @@ def class_for(format_id):
     raise _errors.UnknownFormatError(f"no rawio class for format {format_id!r}")
 
 
-def open_recording(path, format=None):
+def open_recording(path, format=None, **options):
     """Opens any recording: the format is sniffed (or named by ``format``, a format id or a class
-    name), and the reader of that format's class is returned with its header parsed."""
+    name), and the reader of that format's class is returned with its header parsed.
+    ``options`` are the class's neo keywords, or ``rawio_options={...}``: the Rust reader's own
+    options (``rawio.reader_options(format_id)`` lists them)."""
     if format is None:
         format = _rawio.probe(os.fspath(path))
     if format in BY_CLASS:
         format = BY_CLASS[format].format_id
     cls = class_for(format)
-    reader = cls(**{cls._kwarg: path})
+    reader = cls(**{cls._kwarg: path}, **options)
     reader.parse_header()
     return reader
+
+
+def reader_options(format_id):
+    """The names of the Rust reader's own options for ``format_id`` (pass them as
+    ``rawio_options={...}``; see each format crate's ``Options``)."""
+    return list(_rawio.Reader.options(format_id))
