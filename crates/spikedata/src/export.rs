@@ -28,20 +28,26 @@ pub(crate) enum Times {
 /// Streams the times of `parts` (in order) converted as SpikeLab's `times_from_ms`, value
 /// by value: milliseconds as they are, seconds `ms / 1e3`, samples `rint(ms · k)` as `int64`
 /// (`k` = `fs / 1e3`, checked by the caller); a time out of range as a sample index is an
-/// error after the stream. Each part is converted a 64 KiB piece at a time (a loop the
-/// compiler vectorises).
+/// error after the stream. The values are converted into a 1 MiB buffer across part
+/// boundaries (a loop the compiler vectorises), written when full: one write per MiB, not two
+/// per part (10^7 spikes in 1,000 units were 2,000 writes, most not page-aligned).
 pub(crate) fn write_times<'a>(
     w: &mut dyn std::io::Write,
     parts: impl IntoIterator<Item = &'a [f64]>,
     unit: ExportUnit,
     k: f64,
 ) -> std::io::Result<()> {
-    const N: usize = CHUNK_BYTES / 8;
-    let mut buf = vec![0u8; CHUNK_BYTES];
+    const N: usize = TIMES_BUF_BYTES / 8;
+    let mut buf = vec![0u8; TIMES_BUF_BYTES];
+    let mut fill = 0usize; // values in buf
     let mut bad = None;
     for part in parts {
-        for piece in part.chunks(N) {
-            let out = &mut buf[..piece.len() * 8];
+        let mut rest = part;
+        while !rest.is_empty() {
+            let take = rest.len().min(N - fill);
+            let (piece, tail) = rest.split_at(take);
+            rest = tail;
+            let out = &mut buf[fill * 8..(fill + take) * 8];
             match unit {
                 ExportUnit::Milliseconds => {
                     for (o, &t) in out.chunks_exact_mut(8).zip(piece) {
@@ -66,9 +72,14 @@ pub(crate) fn write_times<'a>(
                     }
                 }
             }
-            w.write_all(out)?;
+            fill += take;
+            if fill == N {
+                w.write_all(&buf)?;
+                fill = 0;
+            }
         }
     }
+    w.write_all(&buf[..fill * 8])?;
     match bad {
         Some(t) => Err(std::io::Error::other(format!(
             "time {t} ms is out of range as a sample index"
@@ -76,6 +87,9 @@ pub(crate) fn write_times<'a>(
         None => Ok(()),
     }
 }
+
+/// Size of [`write_times`]' buffer.
+const TIMES_BUF_BYTES: usize = 1 << 20;
 
 /// Size of the pieces [`write_chunked`] writes.
 pub(crate) const CHUNK_BYTES: usize = 1 << 16;

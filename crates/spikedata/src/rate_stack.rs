@@ -604,7 +604,9 @@ impl RateSliceStack {
                 av_lag: None,
             });
         }
-        for unit in 0..u {
+        // one unit's S × S matrix and mean, computed alone (units in parallel for large
+        // stacks: the numbers do not depend on the threads)
+        let one = |unit: usize| -> (Array2<f64>, f64) {
             let rates = self.rates.index_axis(Axis(0), unit); // T × S
             let mut m = Array2::from_elem((s, s), f64::NAN);
             let invalid;
@@ -614,7 +616,7 @@ impl RateSliceStack {
                     .collect();
                 invalid = valid.iter().filter(|v| !**v).count();
                 if s - invalid < 2 {
-                    continue;
+                    return (m, f64::NAN);
                 }
                 let norms: Vec<f64> = (0..s)
                     .map(|k| rates.column(k).iter().fold(0.0, |a, x| a + x * x).sqrt())
@@ -661,9 +663,19 @@ impl RateSliceStack {
                 Some(f) => f[unit] >= 1.0 - min_frac,
                 None => invalid as f64 / s as f64 <= min_frac,
             };
-            if unit_valid {
-                av[unit] = lower_triangle_nanmean(m.view());
-            }
+            let mean = if unit_valid {
+                lower_triangle_nanmean(m.view())
+            } else {
+                f64::NAN
+            };
+            (m, mean)
+        };
+        let t = self.rates.dim().1;
+        let work = u.saturating_mul(s * s).saturating_mul(t.max(1));
+        let threads = crate::parallel::threads_for(work, 1 << 22);
+        let per_unit = crate::parallel::map_indexed(u, threads, one)?;
+        for (unit, (m, mean)) in per_unit.into_iter().enumerate() {
+            av[unit] = mean;
             all.index_axis_mut(Axis(2), unit).assign(&m);
         }
         Ok(SlicePairs {

@@ -427,18 +427,18 @@ fn sosfilt_zi(sos: &[Section]) -> Vec<[f64; 2]> {
 }
 
 /// scipy's `sosfilt` kernel (direct form II transposed, in place) from the states `zi`,
-/// forwards or (`backwards`) from the last sample to the first.
-fn sosfilt_in_place(sos: &[Section], x: &mut [f64], zi: Vec<[f64; 2]>, backwards: bool) {
+/// forwards or (`backwards`) from the last sample to the first; `zi` ends as the states after
+/// the last sample filtered (so a signal can be filtered in consecutive pieces).
+fn sosfilt_in_place(sos: &[Section], x: &mut [f64], zi: &mut [[f64; 2]], backwards: bool) {
     // the common section counts with the coefficients and states in fixed arrays
     match sos.len() {
-        1 => sosfilt_n::<1>(sos, x, &zi, backwards),
-        2 => sosfilt_n::<2>(sos, x, &zi, backwards),
-        3 => sosfilt_n::<3>(sos, x, &zi, backwards),
-        4 => sosfilt_n::<4>(sos, x, &zi, backwards),
-        5 => sosfilt_n::<5>(sos, x, &zi, backwards),
-        6 => sosfilt_n::<6>(sos, x, &zi, backwards),
+        1 => sosfilt_n::<1>(sos, x, zi, backwards),
+        2 => sosfilt_n::<2>(sos, x, zi, backwards),
+        3 => sosfilt_n::<3>(sos, x, zi, backwards),
+        4 => sosfilt_n::<4>(sos, x, zi, backwards),
+        5 => sosfilt_n::<5>(sos, x, zi, backwards),
+        6 => sosfilt_n::<6>(sos, x, zi, backwards),
         _ => {
-            let mut zi = zi;
             let mut step = |v: &mut f64| {
                 let mut cur = *v;
                 for (s, z) in sos.iter().zip(zi.iter_mut()) {
@@ -458,7 +458,7 @@ fn sosfilt_in_place(sos: &[Section], x: &mut [f64], zi: Vec<[f64; 2]>, backwards
     }
 }
 
-fn sosfilt_n<const K: usize>(sos: &[Section], x: &mut [f64], zi: &[[f64; 2]], backwards: bool) {
+fn sosfilt_n<const K: usize>(sos: &[Section], x: &mut [f64], zi: &mut [[f64; 2]], backwards: bool) {
     let mut c = [[0.0; 6]; K];
     let mut z = [[0.0; 2]; K];
     c.copy_from_slice(&sos[..K]);
@@ -479,6 +479,7 @@ fn sosfilt_n<const K: usize>(sos: &[Section], x: &mut [f64], zi: &[[f64; 2]], ba
     } else {
         x.iter_mut().for_each(&mut step);
     }
+    zi[..K].copy_from_slice(&z);
 }
 
 /// scipy's `sosfiltfilt(sos, x)` (`padtype="odd"`, default `padlen`): forward and backward
@@ -501,22 +502,26 @@ pub fn sosfiltfilt(sos: &[Section], x: &[f64]) -> Result<Vec<f64>> {
             "The length of the input vector x must be greater than padlen, which is {edge}."
         )));
     }
-    let mut ext = Vec::with_capacity(n + 2 * edge);
+    // the padded signal is filtered in three pieces with the states carried over (the same
+    // operations in the same order as over one extended copy, without building it): the
+    // odd reflections before and after, and the output, which starts as a copy of `x`
     let (first, last) = (x[0], x[n - 1]);
-    ext.extend((1..=edge).rev().map(|i| 2.0 * first - x[i]));
-    ext.extend_from_slice(x);
-    ext.extend((2..edge + 2).map(|i| 2.0 * last - x[n - i]));
+    let mut pre: Vec<f64> = (1..=edge).rev().map(|i| 2.0 * first - x[i]).collect();
+    let mut post: Vec<f64> = (2..edge + 2).map(|i| 2.0 * last - x[n - i]).collect();
+    let mut out = x.to_vec();
     let zi = sosfilt_zi(sos);
     let scaled = |v: f64| zi.iter().map(|z| [z[0] * v, z[1] * v]).collect::<Vec<_>>();
-    let x0 = ext[0];
-    sosfilt_in_place(sos, &mut ext, scaled(x0), false);
+    let mut z = scaled(pre[0]);
+    sosfilt_in_place(sos, &mut pre, &mut z, false);
+    sosfilt_in_place(sos, &mut out, &mut z, false);
+    sosfilt_in_place(sos, &mut post, &mut z, false);
     // the backward pass runs over the forward output from its end (scipy reverses, filters
-    // and reverses back: the same operations)
-    let y0 = ext[ext.len() - 1];
-    sosfilt_in_place(sos, &mut ext, scaled(y0), true);
-    ext.truncate(edge + n);
-    ext.drain(..edge);
-    Ok(ext)
+    // and reverses back: the same operations); the reflection before `x` is cut off, so its
+    // backward values are not computed
+    let mut z = scaled(post[edge - 1]);
+    sosfilt_in_place(sos, &mut post, &mut z, true);
+    sosfilt_in_place(sos, &mut out, &mut z, true);
+    Ok(out)
 }
 
 /// SpikeLab's `butter_filter(data, lowcut, highcut, fs, order)`: a Butterworth low-pass

@@ -165,46 +165,53 @@ impl SpikeData {
     }
 
     /// SpikeLab's `cv_isi()`: `std(ISI) / mean(ISI)` per unit; NaN with fewer than 2 ISIs or a
-    /// non-positive mean.
+    /// non-positive mean. Units are computed in parallel from 2^20 spikes (each unit alone,
+    /// with numpy's summation order: the result does not depend on the threads).
     pub fn cv_isi(&self) -> Vec<f64> {
-        self.interspike_intervals()
-            .iter()
-            .map(|isi| {
-                if isi.len() < 2 {
-                    return f64::NAN;
-                }
-                let mean = np_mean(isi);
-                if mean <= 0.0 || !mean.is_finite() {
-                    return f64::NAN;
-                }
-                np_std(isi) / mean
-            })
-            .collect()
+        self.per_unit_isis(|isi| {
+            if isi.len() < 2 {
+                return f64::NAN;
+            }
+            let mean = np_mean(isi);
+            if mean <= 0.0 || !mean.is_finite() {
+                return f64::NAN;
+            }
+            np_std(isi) / mean
+        })
+    }
+
+    /// `f(intervals of unit u)` for every unit, on several threads for large data; the
+    /// intervals of one unit at a time are in memory (not every unit's at once).
+    fn per_unit_isis<T: Send>(&self, f: impl Fn(&[f64]) -> T + Sync) -> Vec<T> {
+        let one = |u: usize| {
+            let isi: Vec<f64> = self.trains[u].windows(2).map(|w| w[1] - w[0]).collect();
+            f(&isi)
+        };
+        let n = self.trains.len();
+        let threads = crate::parallel::threads_for(self.spike_count(), 1 << 20);
+        crate::parallel::map_indexed(n, threads, one).unwrap_or_else(|_| (0..n).map(one).collect())
     }
 
     /// SpikeLab's `cv2_isi()` (Holt 1996): mean of `2|I[k+1]-I[k]| / (I[k+1]+I[k])` per unit;
     /// NaN with fewer than 2 ISIs.
     pub fn cv2_isi(&self) -> Vec<f64> {
-        self.interspike_intervals()
-            .iter()
-            .map(|isi| {
-                if isi.len() < 2 {
-                    return f64::NAN;
-                }
-                let ratio: Vec<f64> = isi
-                    .windows(2)
-                    .map(|w| {
-                        let num = 2.0 * (w[1] - w[0]).abs();
-                        let den = w[1] + w[0];
-                        if den > 0.0 { num / den } else { f64::NAN }
-                    })
-                    .collect();
-                if !ratio.iter().any(|r| r.is_finite()) {
-                    return f64::NAN;
-                }
-                np_nanmean(&ratio)
-            })
-            .collect()
+        self.per_unit_isis(|isi| {
+            if isi.len() < 2 {
+                return f64::NAN;
+            }
+            let ratio: Vec<f64> = isi
+                .windows(2)
+                .map(|w| {
+                    let num = 2.0 * (w[1] - w[0]).abs();
+                    let den = w[1] + w[0];
+                    if den > 0.0 { num / den } else { f64::NAN }
+                })
+                .collect();
+            if !ratio.iter().any(|r| r.is_finite()) {
+                return f64::NAN;
+            }
+            np_nanmean(&ratio)
+        })
     }
 
     /// SpikeLab's `resampled_isi(times, sigma_ms)`: the inverse ISI (Hz) of each unit held
@@ -292,42 +299,55 @@ impl SpikeData {
         let edges: Vec<f64> = (0..=nb).map(|k| t_start + k as f64 * step).collect();
         let time_vector: Vec<f64> = edges.windows(2).map(|w| (w[0] + w[1]) / 2.0).collect();
         let n = self.trains.len();
-        let mut rates = Array2::<f64>::zeros((n, nb));
-        for (i, ts) in self.trains.iter().enumerate() {
-            if ts.is_empty() {
-                continue;
-            }
-            // np.histogram: [e_k, e_k+1) except the last bin, which is closed
-            let mut cum = crate::pairwise::partition_points(ts, &edges);
-            if let (Some(c), Some(&e)) = (cum.last_mut(), edges.last()) {
-                *c = ts.partition_point(|&v| v <= e);
-            }
-            for k in 0..nb {
-                rates[[i, k]] = cum[k + 1].saturating_sub(cum[k]) as f64;
-            }
-        }
-        if apply_square {
+        let wb = if apply_square {
             let wb = ((window_size / step).round_ties_even() as i64).max(1);
-            let wb = usize::try_from(wb).unwrap_or(1).min(nb);
-            let effective = wb as f64 * step;
-            for i in 0..n {
-                let row: Vec<f64> = rates.row(i).to_vec();
-                let c = convolve_ones_same(&row, wb);
-                for (k, v) in c.into_iter().enumerate() {
-                    rates[[i, k]] = v / effective;
-                }
-            }
+            usize::try_from(wb).unwrap_or(1).min(nb)
         } else {
-            rates.mapv_inplace(|v| v / step);
-        }
-        if gauss_sigma > 0.0 {
-            let sb = gauss_sigma / step;
-            for i in 0..n {
-                let row: Vec<f64> = rates.row(i).to_vec();
-                for (k, v) in gaussian_filter1d(&row, sb).into_iter().enumerate() {
-                    rates[[i, k]] = v;
+            1
+        };
+        // one unit's row, computed alone (units in parallel for large inputs)
+        let row = |i: usize| -> Vec<f64> {
+            let ts = &self.trains[i];
+            // np.histogram: [e_k, e_k+1) except the last bin, which is closed
+            let mut counts = vec![0.0; nb];
+            let mut p = 0;
+            for (k, c) in counts.iter_mut().enumerate() {
+                let lo = p;
+                let e = edges[k + 1];
+                if k + 1 == nb {
+                    p += ts[p..].partition_point(|&v| v <= e);
+                } else {
+                    while p < ts.len() && ts[p] < e {
+                        p += 1;
+                    }
                 }
+                // spikes before the first edge are not counted
+                *c = if k == 0 {
+                    (p - ts.partition_point(|&v| v < edges[0]).min(p)) as f64
+                } else {
+                    (p - lo) as f64
+                };
             }
+            let mut row = if apply_square {
+                let effective = wb as f64 * step;
+                let mut c = convolve_ones_same(&counts, wb);
+                c.iter_mut().for_each(|v| *v /= effective);
+                c
+            } else {
+                counts.iter_mut().for_each(|v| *v /= step);
+                counts
+            };
+            if gauss_sigma > 0.0 {
+                row = gaussian_filter1d(&row, gauss_sigma / step);
+            }
+            row
+        };
+        let total = self.spike_count().saturating_add(n.saturating_mul(nb));
+        let threads = crate::parallel::threads_for(total, 1 << 18);
+        let rows = crate::parallel::map_indexed(n, threads, row)?;
+        let mut rates = Array2::<f64>::zeros((n, nb));
+        for (i, r) in rows.into_iter().enumerate() {
+            rates.row_mut(i).assign(&ndarray::ArrayView1::from(&r[..]));
         }
         Ok(RateData {
             rates,
