@@ -104,7 +104,8 @@
 //! when one is idle (`/proc/stat`'s runnable count; a single thread on a fully busy
 //! machine), the work handed out piece by piece; `SPIKEDATA_THREADS` sets the number of
 //! threads. Results never depend on it. The writers (`write_npz`, `to_hdf5`, `to_kilosort`)
-//! stream to the file with bounded memory.
+//! stream to the file with bounded memory. The figures of the last run, with the one goal
+//! missed and why, are in the repository's `docs/spikedata-speed.md`.
 //!
 //! # Loaders and cargo features
 //!
