@@ -202,17 +202,28 @@ fn fill_columns_parallel<T: Sample, O: Copy + Send>(
         }
     };
     let threads = threads_for(a.len()).min(a.ncols().max(1));
-    if threads == 1 {
-        fill(0, dst);
-    } else {
-        let cols_per = a.ncols().div_ceil(threads);
-        std::thread::scope(|s| {
-            for (i, part) in dst.chunks_mut(cols_per * nrows).enumerate() {
-                let fill = &fill;
-                s.spawn(move || fill(i * cols_per, part));
-            }
-        });
+    split_lines(dst, nrows, a.ncols(), threads, &fill);
+}
+
+/// `work(first_line, part)` over `dst` cut into `threads` runs of whole lines of `line` values
+/// (`lines` in all), each run on its own thread (inline for one).
+fn split_lines<O: Send>(
+    dst: &mut [O],
+    line: usize,
+    lines: usize,
+    threads: usize,
+    work: &(impl Fn(usize, &mut [O]) + Sync),
+) {
+    if threads <= 1 || line == 0 {
+        work(0, dst);
+        return;
     }
+    let per = lines.div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        for (i, part) in dst.chunks_mut(per * line).enumerate() {
+            s.spawn(move || work(i * per, part));
+        }
+    });
 }
 
 /// [`fill_rows`] over up to [`MAX_THREADS`] threads, each on a contiguous run of rows.
@@ -225,21 +236,17 @@ fn fill_rows_parallel<T: Sample, O: Copy + Send>(
 ) {
     let ncols = a.ncols();
     let threads = if ncols > 0 { threads_for(a.len()) } else { 1 };
-    if threads == 1 {
-        fill_rows(a, out, g, o, f);
-    } else {
-        let rows_per = a.nrows().div_ceil(threads).max(1);
-        std::thread::scope(|s| {
-            for (i, dst) in out.chunks_mut(rows_per * ncols).enumerate() {
-                let start = i * rows_per;
-                let part = a.slice_axis(
-                    Axis(0),
-                    ndarray::Slice::from(start..start + dst.len() / ncols),
-                );
-                s.spawn(move || fill_rows(part, dst, g, o, f));
-            }
-        });
-    }
+    let work = |r0: usize, part: &mut [O]| {
+        let rows = part.len() / ncols.max(1);
+        fill_rows(
+            a.slice_axis(Axis(0), ndarray::Slice::from(r0..r0 + rows)),
+            part,
+            g,
+            o,
+            f,
+        );
+    };
+    split_lines(out, ncols, a.nrows(), threads, &work);
 }
 
 /// [`map_rows`] of `part` into `dst` (`part.len()` values, row-major), on one thread.
