@@ -138,3 +138,23 @@ def test_options_rawio_cannot_honour_are_refused_by_name():
         rawio.BlackrockRawIO(filename=ns5, binary_file="x")  # another class's option, as neo
     with pytest.raises(ValueError, match="nsx_to_load is wrong"):
         rawio.BlackrockRawIO(filename=ns5, nsx_to_load="five")
+
+
+def test_adapters_pass_the_options_on():
+    ns5 = os.path.join(TD, "blackrock", "v23_paused.ns5")
+    import rawio.neo
+
+    block = rawio.neo.read_block(ns5, reader_kwargs={"nsx_to_load": 2, "load_nev": False})
+    assert len(block.segments[0].spiketrains) == 0
+    assert {a.sampling_rate.rescale("Hz").magnitude.item() for a in block.segments[0].analogsignals} == {1000.0}
+    si = pytest.importorskip("spikeinterface")
+    import rawio.spikeinterface as rsi
+
+    names, _ = rsi.get_streams(ns5, reader_kwargs={"nsx_to_load": 5, "load_nev": False})
+    assert len(names) == 1
+    rec = rsi.read_recording(ns5, reader_kwargs={"nsx_to_load": 5, "load_nev": False})
+    assert rec.get_sampling_frequency() == 30000.0
+    again = si.load(rec.to_dict())  # the options survive serialisation
+    assert again.get_num_channels() == rec.get_num_channels()
+    np.testing.assert_array_equal(again.get_traces(segment_index=1, end_frame=10),
+                                  rec.get_traces(segment_index=1, end_frame=10))

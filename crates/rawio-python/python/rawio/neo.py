@@ -89,15 +89,17 @@ def io_class(rawio_cls):
         return cls
 
 
-def get_io(path, format=None):
-    """A neo IO (header parsed) for any recording; the format is sniffed unless given."""
+def get_io(path, format=None, **options):
+    """A neo IO (header parsed) for any recording; the format is sniffed unless given.
+    ``options``: the class's neo constructor options (``nsx_to_load=5``, ...) or
+    ``rawio_options={...}``."""
     cls = io_class(format or _probe(str(path)))
-    return cls(**{cls._kwarg: path})
+    return cls(**{cls._kwarg: path}, **options)
 
 
-def read_block(path, format=None, **kwargs):
-    """``get_io(path).read_block(**kwargs)``: a neo ``Block``."""
-    return get_io(path, format).read_block(**kwargs)
+def read_block(path, format=None, reader_kwargs=None, **kwargs):
+    """``get_io(path, **reader_kwargs).read_block(**kwargs)``: a neo ``Block``."""
+    return get_io(path, format, **(reader_kwargs or {})).read_block(**kwargs)
 
 
 def __getattr__(name):

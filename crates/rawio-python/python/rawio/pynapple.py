@@ -45,17 +45,19 @@ def _format_id(format):
 
 class EphysReader(_NapEphysReader):
     """pynapple's ``EphysReader`` over rawio (see the module docs). ``format`` is a rawio format
-    id, a rawio class name or a neo IO name; sniffed when ``None``."""
+    id, a rawio class name or a neo IO name; sniffed when ``None``. ``reader_kwargs``: the
+    class's constructor options (``{"nsx_to_load": 5}``, or ``{"rawio_options": {...}}``)."""
 
-    def __init__(self, path, lazy=True, format=None):
+    def __init__(self, path, lazy=True, format=None, reader_kwargs=None):
         self._rawio_format = _format_id(format)
+        self._reader_kwargs = dict(reader_kwargs or {})
         super().__init__(path, lazy=lazy, format=format)
 
     def _is_neuroscope(self, path, format=None):
         return False  # rawio reads Neuroscope sessions like every other format
 
     def _init_neo_reader(self, format):
-        self._reader = _rawio_neo.get_io(str(self.path), self._rawio_format)
+        self._reader = _rawio_neo.get_io(str(self.path), self._rawio_format, **self._reader_kwargs)
 
     def _collect_data(self, lazy=True):
         r = self._reader
@@ -150,9 +152,9 @@ def _tsgroup(block, time_support):
     return nap.TsGroup(ts, time_support=time_support, metadata=metadata)
 
 
-def load(path, format=None, lazy=True):
-    """``EphysReader(path, lazy, format)``."""
-    return EphysReader(path, lazy=lazy, format=format)
+def load(path, format=None, lazy=True, reader_kwargs=None):
+    """``EphysReader(path, lazy, format, reader_kwargs)``."""
+    return EphysReader(path, lazy=lazy, format=format, reader_kwargs=reader_kwargs)
 
 
 __all__ = ["EphysReader", "load"]

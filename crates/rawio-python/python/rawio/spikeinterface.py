@@ -23,10 +23,10 @@ except ImportError as _e:  # pragma: no cover - depends on the environment
     raise ImportError("rawio.spikeinterface needs spikeinterface: pip install spikeinterface") from _e
 
 
-def _reader(file_path, format):
+def _reader(file_path, format, reader_kwargs=None):
     fid = format or _probe(str(file_path))
     cls = CLASSES.get(fid) or class_for(fid)
-    r = cls(**{cls._kwarg: str(file_path)})
+    r = cls(**{cls._kwarg: str(file_path)}, **(reader_kwargs or {}))
     r.parse_header()
     return r
 
@@ -50,17 +50,18 @@ class RawioRecordingExtractor(_RawioReader, NeoBaseRecordingExtractor):
 
     Parameters are SpikeInterface's neo-based ones (``stream_id`` / ``stream_name``,
     ``block_index``, ``all_annotations``, ``use_names_as_ids``) plus ``format`` (a rawio format id
-    or class name; sniffed when ``None``)."""
+    or class name; sniffed when ``None``) and ``reader_kwargs`` (the class's neo constructor
+    options, e.g. ``{"nsx_to_load": 5}``, or ``{"rawio_options": {...}}``)."""
 
     def __init__(self, file_path, format=None, stream_id=None, stream_name=None, block_index=None,
-                 all_annotations=False, use_names_as_ids=False):
-        self.neo_reader = _reader(file_path, format)
+                 all_annotations=False, use_names_as_ids=False, reader_kwargs=None):
+        self.neo_reader = _reader(file_path, format, reader_kwargs)
         NeoBaseRecordingExtractor.__init__(self, stream_id=stream_id, stream_name=stream_name,
                                            block_index=block_index, all_annotations=all_annotations,
                                            use_names_as_ids=use_names_as_ids)
         self.extra_requirements.append("rawio")
         self._kwargs.update({"file_path": str(Path(file_path).absolute()), "format": self.neo_reader.format_id,
-                             "use_names_as_ids": use_names_as_ids})
+                             "use_names_as_ids": use_names_as_ids, "reader_kwargs": reader_kwargs})
 
 
 class RawioSortingExtractor(_RawioReader, NeoBaseSortingExtractor):
@@ -69,11 +70,12 @@ class RawioSortingExtractor(_RawioReader, NeoBaseSortingExtractor):
     Integer spike timestamps are frames at the spike clock (``sampling_frequency`` = raw units per
     second: the sample rate for Phy and Neuroscope, the timestamp clock for Plexon), as
     SpikeInterface's own Plexon sorting does; float timestamps (seconds, e.g. NWB) are turned into
-    frames at ``sampling_frequency``, which must then be given or come from a signal stream."""
+    frames at ``sampling_frequency``, which must then be given or come from a signal stream.
+    ``reader_kwargs``: the class's constructor options, as for the recording."""
 
     def __init__(self, file_path, format=None, sampling_frequency=None, block_index=None, use_format_ids=False,
-                 stream_id=None, stream_name=None):
-        self.neo_reader = _reader(file_path, format)
+                 stream_id=None, stream_name=None, reader_kwargs=None):
+        self.neo_reader = _reader(file_path, format, reader_kwargs)
         r = self.neo_reader
         per_second = r._reader.spike_time_base()
         ints = all(r.get_spike_timestamps(b, s, u, None, None).dtype.kind in "iu"
@@ -89,7 +91,7 @@ class RawioSortingExtractor(_RawioReader, NeoBaseSortingExtractor):
         self._kwargs = {"file_path": str(Path(file_path).absolute()), "format": r.format_id,
                         "sampling_frequency": None if self.neo_returns_frames else sampling_frequency,
                         "block_index": block_index, "use_format_ids": use_format_ids,
-                        "stream_id": stream_id, "stream_name": stream_name}
+                        "stream_id": stream_id, "stream_name": stream_name, "reader_kwargs": reader_kwargs}
 
 
 def read_recording(file_path, format=None, **kwargs):
@@ -102,8 +104,8 @@ def read_sorting(file_path, format=None, **kwargs):
     return RawioSortingExtractor(file_path, format=format, **kwargs)
 
 
-def get_streams(file_path, format=None):
+def get_streams(file_path, format=None, reader_kwargs=None):
     """``(stream_names, stream_ids)`` of a recording, as SpikeInterface's ``get_neo_streams``."""
-    r = _reader(file_path, format)
+    r = _reader(file_path, format, reader_kwargs)
     s = r.header["signal_streams"]
     return s["name"].tolist(), s["id"].tolist()
