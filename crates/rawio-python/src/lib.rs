@@ -101,26 +101,12 @@ impl Reader {
                 None => rawio::open(&path),
             }),
             Some(dict) => {
-                let id = match &format_id {
-                    Some(id) => rawio::format(id),
-                    None => py.detach(|| rawio::probe(&path)).ok(),
-                };
-                let id = match (id, &format_id) {
-                    (Some(f), _) => f.id,
-                    // the error of an unknown format or path, as without options
-                    (None, Some(id)) => {
-                        return Err(py_err(
-                            py,
-                            rawio::open_as(&path, id).err().unwrap_or_else(|| {
-                                rawio::Error::invalid(format!("unknown format {id:?}"))
-                            }),
-                        ));
-                    }
-                    (None, None) => {
-                        return Err(py_err(py, rawio::Error::UnknownFormat { path }));
-                    }
-                };
-                let open = options::opener(id, dict)?;
+                let format = match &format_id {
+                    Some(id) => rawio::enabled_format(id),
+                    None => py.detach(|| rawio::probe(&path)),
+                }
+                .map_err(|e| py_err(py, e))?;
+                let open = options::opener(format, dict)?;
                 py.detach(|| open(&path))
             }
         }

@@ -30,7 +30,12 @@ struct Given<'a, 'py> {
 }
 
 impl<'py> Given<'_, 'py> {
+    /// The value of `key` (absent or `None`: `None`), converted to `T`.
     fn take<T: FromPyObjectOwned<'py>>(&self, key: &str) -> PyResult<Option<T>> {
+        debug_assert!(
+            accepted(self.format_id).contains(&key),
+            "{key} is not listed"
+        );
         match self.dict.get_item(key)? {
             None => Ok(None),
             Some(v) if v.is_none() => Ok(None),
@@ -43,6 +48,14 @@ impl<'py> Given<'_, 'py> {
                 ))
             }),
         }
+    }
+
+    /// `*field = value of key` when the key is given.
+    fn set<T: FromPyObjectOwned<'py>>(&self, key: &str, field: &mut T) -> PyResult<()> {
+        if let Some(v) = self.take(key)? {
+            *field = v;
+        }
+        Ok(())
     }
 
     fn check_known(&self) -> PyResult<()> {
@@ -68,9 +81,10 @@ impl<'py> Given<'_, 'py> {
 /// A reader-opening closure, run with the GIL released.
 pub type Opener = Box<dyn FnOnce(&Path) -> rawio::Result<Box<dyn RawIO>> + Send>;
 
-/// The opener of `format_id` with the options of `dict` (checked and converted here, with
-/// the GIL held).
-pub fn opener(format_id: &str, dict: &Bound<'_, PyDict>) -> PyResult<Opener> {
+/// The opener of `format` with the options of `dict` (checked and converted here, with the
+/// GIL held).
+pub fn opener(format: &'static rawio::Format, dict: &Bound<'_, PyDict>) -> PyResult<Opener> {
+    let format_id = format.id;
     let g = Given { dict, format_id };
     g.check_known()?;
     fn boxed<R: RawIO + 'static>(r: rawio::Result<R>) -> rawio::Result<Box<dyn RawIO>> {
@@ -80,12 +94,8 @@ pub fn opener(format_id: &str, dict: &Bound<'_, PyDict>) -> PyResult<Opener> {
         "plexon" => {
             use rawio::plexon::{Options, PlexonReader};
             let mut o = Options::default();
-            if let Some(v) = g.take("lenient_truncation")? {
-                o.lenient_truncation = v;
-            }
-            if let Some(v) = g.take("split_segments_at_gaps")? {
-                o.split_segments_at_gaps = v;
-            }
+            g.set("lenient_truncation", &mut o.lenient_truncation)?;
+            g.set("split_segments_at_gaps", &mut o.split_segments_at_gaps)?;
             Box::new(move |p| boxed(PlexonReader::open_with(p, &o)))
         }
         "neuroscope" => {
@@ -99,9 +109,7 @@ pub fn opener(format_id: &str, dict: &Bound<'_, PyDict>) -> PyResult<Opener> {
         "phy" => {
             use rawio::phy::{Options, PhyReader};
             let mut o = Options::default();
-            if let Some(v) = g.take("load_pc_features")? {
-                o.load_pc_features = v;
-            }
+            g.set("load_pc_features", &mut o.load_pc_features)?;
             Box::new(move |p| boxed(PhyReader::open_with(p, &o)))
         }
         "openephys-binary" => {
@@ -110,17 +118,13 @@ pub fn opener(format_id: &str, dict: &Bound<'_, PyDict>) -> PyResult<Opener> {
                 experiments: g.take::<Vec<String>>("experiments")?,
                 ..BinaryOptions::default()
             };
-            if let Some(v) = g.take("split_at_gaps")? {
-                o.split_at_gaps = v;
-            }
+            g.set("split_at_gaps", &mut o.split_at_gaps)?;
             Box::new(move |p| boxed(BinaryReader::open_with(p, &o)))
         }
         "openephys-legacy" => {
             use rawio::openephys::{LegacyOptions, LegacyReader};
             let mut o = LegacyOptions::default();
-            if let Some(v) = g.take("fill_gap_value")? {
-                o.fill_gap_value = v;
-            }
+            g.set("fill_gap_value", &mut o.fill_gap_value)?;
             Box::new(move |p| boxed(LegacyReader::open_with(p, &o)))
         }
         "blackrock" => {
@@ -129,25 +133,17 @@ pub fn opener(format_id: &str, dict: &Bound<'_, PyDict>) -> PyResult<Opener> {
                 nsx: g.take::<u8>("nsx")?,
                 ..Options::default()
             };
-            if let Some(v) = g.take("load_nev")? {
-                o.load_nev = v;
-            }
-            if let Some(v) = g.take("ptp_gap_tolerance_ms")? {
-                o.ptp_gap_tolerance_ms = v;
-            }
+            g.set("load_nev", &mut o.load_nev)?;
+            g.set("ptp_gap_tolerance_ms", &mut o.ptp_gap_tolerance_ms)?;
             Box::new(move |p| boxed(BlackrockReader::open_with(p, &o)))
         }
         "nwb" => {
             use rawio::nwb::{NwbReader, Options};
             let mut o = Options::default();
-            if let Some(v) = g.take("strict")? {
-                o.strict = v;
-            }
+            g.set("strict", &mut o.strict)?;
             Box::new(move |p| boxed(NwbReader::open_with(p, &o)))
         }
-        other => {
-            let id = other.to_string();
-            Box::new(move |p| rawio::open_as(p, &id))
-        }
+        // a format without options (`check_known` refused any key)
+        _ => Box::new(move |p| (format.open)(p)),
     })
 }

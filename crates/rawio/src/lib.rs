@@ -177,8 +177,12 @@ fn checked(r: Box<dyn RawIO>, path: &Path, options: &OpenOptions) -> Result<Box<
 
 /// Opens a recording with the named format (`"neuroscope"`, `"plexon"`, ...).
 pub fn open_as(path: impl AsRef<Path>, format_id: &str) -> Result<Box<dyn RawIO>> {
-    let path = path.as_ref();
-    let f = format(format_id).ok_or_else(|| {
+    (enabled_format(format_id)?.open)(path.as_ref())
+}
+
+/// The enabled format with this id, or an error naming the enabled ones.
+pub fn enabled_format(format_id: &str) -> Result<&'static Format> {
+    format(format_id).ok_or_else(|| {
         Error::invalid(format!(
             "unknown or disabled format {format_id:?}; enabled: {}",
             formats()
@@ -187,8 +191,7 @@ pub fn open_as(path: impl AsRef<Path>, format_id: &str) -> Result<Box<dyn RawIO>
                 .collect::<Vec<_>>()
                 .join(", ")
         ))
-    })?;
-    (f.open)(path)
+    })
 }
 
 #[cfg(test)]

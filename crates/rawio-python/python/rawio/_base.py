@@ -61,10 +61,9 @@ def _nsx_to_load(value, path):
     """neo's ``nsx_to_load`` (int, list, 'max', 'all' or None) as rawio's single ``nsx``."""
     if value is None or value == "all":
         return {}
-    stem = os.fspath(path)
-    base, ext = os.path.splitext(stem)
-    if ext.lower() in (".nev",) or (len(ext) == 4 and ext.lower().startswith(".ns")):
-        stem = base
+    stem, ext = os.path.splitext(os.fspath(path))
+    if ext.lower() not in (".nev",) + tuple(f".ns{k}" for k in range(1, 7)):
+        stem = os.fspath(path)  # given as a stem
     available = [k for k in range(1, 7) if os.path.exists(f"{stem}.ns{k}")]
     if value == "max":
         return {"nsx": max(available)} if available else {}
