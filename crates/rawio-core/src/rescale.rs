@@ -396,8 +396,8 @@ mod tests {
 
     #[test]
     fn every_layout_gives_the_same_values() {
-        // 1,100 rows: several 256-row blocks and a partial one; 4,200 x 1,000 takes the
-        // threaded path (>= PARALLEL_VALUES)
+        // 1,100 rows: a full block of rows (1,024 for 7 columns) and a partial one;
+        // 4,200 x 1,000 takes the threaded path (>= PARALLEL_VALUES)
         for (rows, cols) in [(1_100, 7), (4_200, 1_000), (1, 3), (0, 4)] {
             let c_order = Array2::from_shape_fn((rows, cols), |(r, c)| {
                 ((r * 31 + c * 17) % 4001) as i16 - 2000

@@ -487,9 +487,10 @@ impl SpikeData {
 /// Linear time for finite times: the time span is cut into about one bucket per four
 /// spikes by a monotone function of time, and the buckets are processed in blocks of at least
 /// 2^14 buckets: each train contributes the run of spikes that falls in the block (found by
-/// binary search), the block's spikes are distributed into their buckets and each (small)
-/// bucket is sorted stably. Large inputs merge one block per thread at a time; the memory is
-/// one block (~1.5 MiB) per thread, whatever the number of spikes. Trains must be sorted;
+/// galloping from where the train's previous run ended), the block's spikes are distributed
+/// into their buckets and each (small) bucket is sorted stably. Large inputs merge one block
+/// per thread at a time; the memory is one block (~1.5 MiB) per thread, whatever the number
+/// of spikes. Trains must be sorted;
 /// non-finite times fall back to a stable sort.
 pub(crate) fn merge_sorted<T: AsRef<[f64]>>(
     trains: &[T],
@@ -540,9 +541,9 @@ fn merge_sorted_on<T: AsRef<[f64]>>(
     let bucket = |x: f64| (((x - lo) * scale) as usize).min(nbuckets - 1);
     let block = (1usize << 14).max(trains.len());
     let nblocks = nbuckets.div_ceil(block);
-    // blocks are independent (each train's run in a block is found by binary search, as
-    // buckets grow with time): on large inputs one block per thread is merged at a time, into
-    // that thread slot's reused scratch, then the wave is emitted in order
+    // blocks are independent (buckets grow with time along each train): on large inputs one
+    // block per thread slot is merged at a time, into the slot's reused scratch, then the wave
+    // is emitted in order
     let threads = threads.max(1);
     let slots: Vec<std::sync::Mutex<BlockScratch>> = (0..threads.min(nblocks))
         .map(|_| std::sync::Mutex::new(BlockScratch::default()))
@@ -562,6 +563,8 @@ fn merge_sorted_on<T: AsRef<[f64]>>(
             );
         };
         if crate::parallel::map_indexed(w1 - w0, threads, one).is_err() {
+            // a failed worker may have left its cursors mid-block: start them over
+            (0..w1 - w0).for_each(|i| lock(i).cursor.clear());
             (0..w1 - w0).for_each(one);
         }
         for i in 0..w1 - w0 {

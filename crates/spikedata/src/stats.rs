@@ -155,13 +155,15 @@ fn interp(x: f64, xp: &[f64], fp: &[f64]) -> f64 {
     r
 }
 
+/// The differences of consecutive spike times of one train.
+fn intervals(train: &[f64]) -> Vec<f64> {
+    train.windows(2).map(|w| w[1] - w[0]).collect()
+}
+
 impl SpikeData {
     /// SpikeLab's `interspike_intervals()`: the differences of each train.
     pub fn interspike_intervals(&self) -> Vec<Vec<f64>> {
-        self.trains
-            .iter()
-            .map(|t| t.windows(2).map(|w| w[1] - w[0]).collect())
-            .collect()
+        self.trains.iter().map(|t| intervals(t)).collect()
     }
 
     /// SpikeLab's `cv_isi()`: `std(ISI) / mean(ISI)` per unit; NaN with fewer than 2 ISIs or a
@@ -183,10 +185,7 @@ impl SpikeData {
     /// `f(intervals of unit u)` for every unit, on several threads for large data; the
     /// intervals of one unit at a time are in memory (not every unit's at once).
     fn per_unit_isis<T: Send>(&self, f: impl Fn(&[f64]) -> T + Sync) -> Vec<T> {
-        let one = |u: usize| {
-            let isi: Vec<f64> = self.trains[u].windows(2).map(|w| w[1] - w[0]).collect();
-            f(&isi)
-        };
+        let one = |u: usize| f(&intervals(&self.trains[u]));
         let n = self.trains.len();
         let threads = crate::parallel::threads_for(self.spike_count(), 1 << 20);
         crate::parallel::map_indexed(n, threads, one).unwrap_or_else(|_| (0..n).map(one).collect())
@@ -310,7 +309,8 @@ impl SpikeData {
             let ts = &self.trains[i];
             // np.histogram: [e_k, e_k+1) except the last bin, which is closed
             let mut counts = vec![0.0; nb];
-            let mut p = 0;
+            // spikes before the first edge are not counted
+            let mut p = ts.partition_point(|&v| v < edges[0]);
             for (k, c) in counts.iter_mut().enumerate() {
                 let lo = p;
                 let e = edges[k + 1];
@@ -321,12 +321,7 @@ impl SpikeData {
                         p += 1;
                     }
                 }
-                // spikes before the first edge are not counted
-                *c = if k == 0 {
-                    (p - ts.partition_point(|&v| v < edges[0]).min(p)) as f64
-                } else {
-                    (p - lo) as f64
-                };
+                *c = (p - lo) as f64;
             }
             let mut row = if apply_square {
                 let effective = wb as f64 * step;
