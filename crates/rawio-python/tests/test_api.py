@@ -215,6 +215,22 @@ def test_buffer_description_is_neos_raw_dict(session):
     np.testing.assert_array_equal(mm, session.get_analogsignal_chunk())
 
 
+def test_blackrock_segments_in_one_data_block_have_the_buffer_api():
+    # neo's BlackrockRawIO has no buffer API (docs/neo-differences.md, Python #9); here a
+    # recording whose every segment lies in one data block has one, at the block's odd offset
+    r = rawio.BlackrockRawIO(filename=os.path.join(TD, "blackrock", "v23_paused.ns5"), load_nev=False)
+    r.parse_header()
+    assert r.has_buffer_description_api()
+    buf = r.header["signal_buffers"]["id"][0]
+    d = r.get_analogsignal_buffer_description(0, 0, buf)
+    assert d["type"] == "raw" and d["file_path"].endswith("v23_paused.ns2") and d["file_offset"] % 2 == 1
+    mm = np.memmap(d["file_path"], dtype=d["dtype"], mode="r", offset=d["file_offset"], shape=d["shape"])
+    np.testing.assert_array_equal(mm, r.get_analogsignal_chunk(0, 0, None, None, 0))
+    split = rawio.BlackrockRawIO(filename=os.path.join(TD, "blackrock", "v23_split.ns5"), load_nev=False)
+    split.parse_header()
+    assert not split.has_buffer_description_api()  # its first segment spans three data blocks
+
+
 def test_raw_annotations_follow_neos_structure(session):
     a = session.raw_annotations
     seg = a["blocks"][0]["segments"][0]
